@@ -1,0 +1,38 @@
+"""RunPod serverless entry point: build the worker once, then serve jobs from the queue.
+
+Local use: `python handler.py` runs ./test_input.json; `python handler.py --rp_serve_api` serves
+RunPod's local API (POST /runsync) on port 8000.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import runpod
+
+from ourvidz_worker.app import build_worker
+from ourvidz_worker.config import load_settings
+from ourvidz_worker.service import Worker
+
+log = logging.getLogger("ourvidz_worker.handler")
+
+
+@cache
+def get_worker() -> Worker:
+    return build_worker(load_settings())
+
+
+def handler(job: dict) -> dict:
+    worker = get_worker()
+    if worker.settings.in_production:
+        send = lambda update: runpod.serverless.progress_update(job, update)  # noqa: E731
+    else:  # outside RunPod progress_update only logs an error line; log the update instead
+        send = lambda update: log.info("progress %s", update)  # noqa: E731
+    return worker.run(job.get("input"), send_progress=send)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    get_worker()  # load before taking jobs: a broken deployment fails here, loudly
+    runpod.serverless.start({"handler": handler})

@@ -1,0 +1,31 @@
+"""Assembling a worker from settings: storage backend and model, once per process."""
+
+from __future__ import annotations
+
+from .config import Settings
+from .errors import ConfigurationError
+from .models import load_model
+from .pipeline import VideoGenerator
+from .service import Worker
+from .storage import Storage
+from .storage.local import LocalStorage
+
+
+def make_storage(settings: Settings) -> Storage:
+    if settings.uses_supabase:
+        from .storage.supabase import SupabaseStorage  # imported only where configured
+
+        return SupabaseStorage.from_settings(settings)
+    if settings.in_production:
+        raise ConfigurationError(
+            "no storage configured: set SUPABASE_URL and SUPABASE_SERVICE_KEY; local storage is"
+            " for local runs only"
+        )
+    return LocalStorage(settings.output_dir)
+
+
+def build_worker(settings: Settings) -> Worker:
+    """Fail fast: storage settings first (cheap), then the model."""
+    storage = make_storage(settings)
+    model = load_model(settings)
+    return Worker(settings, VideoGenerator(model), storage)

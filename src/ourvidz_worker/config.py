@@ -1,0 +1,92 @@
+"""Settings, read from the environment in this module only.
+
+Everything the worker can be told by its deployment lives here, typed and documented; secrets
+are `SecretStr` so they never print. The rest of the code receives a `Settings` instance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TINY_MODEL = "tiny"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OURVIDZ_", extra="ignore", frozen=True)
+
+    model: str = Field(
+        default=TINY_MODEL,
+        description="Diffusers-format Wan 2.1 directory, or 'tiny' (random weights, local runs only).",
+    )
+    device: Literal["auto", "cuda", "cpu"] = Field(
+        default="auto", description="Where the model runs; 'auto' picks CUDA when present."
+    )
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        default="auto",
+        description="Transformer/text-encoder precision; 'auto' is bfloat16 on CUDA, float32 on CPU.",
+    )
+    output_dir: Path = Field(
+        default=Path("output"), description="Root of the local storage backend (one folder a bucket)."
+    )
+
+    # Storage: names the platform already configures, hence no prefix.
+    supabase_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SUPABASE_URL", "OURVIDZ_SUPABASE_URL")
+    )
+    supabase_service_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_SERVICE_KEY", "OURVIDZ_SUPABASE_SERVICE_KEY"),
+    )
+    bucket_videos: str = Field(default="videos-final", description="Final MP4s.")
+    bucket_thumbnails: str = Field(default="video-thumbnails", description="JPEG thumbnails.")
+    bucket_previews: str = Field(default="scene-previews", description="Preview stills.")
+    bucket_images: str = Field(default="scene-previews", description="Stills of `image` jobs.")
+    signed_url_ttl: int = Field(
+        default=7 * 24 * 3600, ge=60, le=365 * 24 * 3600, description="Signed URL lifetime, seconds."
+    )
+
+    # Direct callback for platforms that finalize without RunPod's webhook.
+    job_callback_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("JOB_CALLBACK_URL", "OURVIDZ_JOB_CALLBACK_URL")
+    )
+    job_callback_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("JOB_CALLBACK_SECRET", "OURVIDZ_JOB_CALLBACK_SECRET"),
+    )
+
+    # Defaults of the generation contract (a job may override each within bounds).
+    default_steps: int = Field(default=50, ge=1, le=100)
+    default_guidance_scale: float = Field(default=5.0, ge=0.0, le=20.0)
+    default_flow_shift: float = Field(default=3.0, gt=0.0, le=20.0)
+    max_frames: int = Field(default=81, ge=1, le=241, description="Longest clip a job may ask for.")
+    progress_interval: float = Field(
+        default=1.0, ge=0.0, description="Least seconds between two progress updates of a stage."
+    )
+
+    # Set by RunPod on its workers; its presence means production.
+    runpod_endpoint_id: str | None = Field(default=None, validation_alias=AliasChoices("RUNPOD_ENDPOINT_ID"))
+
+    @model_validator(mode="after")
+    def _supabase_pair(self) -> Settings:
+        if bool(self.supabase_url) != bool(self.supabase_service_key):
+            raise ValueError(
+                "SUPABASE_URL and SUPABASE_SERVICE_KEY must be set together (or neither, for local storage)"
+            )
+        return self
+
+    @property
+    def in_production(self) -> bool:
+        return bool(self.runpod_endpoint_id)
+
+    @property
+    def uses_supabase(self) -> bool:
+        return bool(self.supabase_url)
+
+
+def load_settings() -> Settings:
+    """Read the environment once; a malformed variable raises with the variable's name."""
+    return Settings()

@@ -1,0 +1,276 @@
+"""The job contract: what a job's `input` may hold and what the worker returns.
+
+The platform's `queue-job` edge function sends `{jobId, videoId, imageId, userId, jobType, prompt,
+characterId, metadata, timestamp}`; generation options ride in `metadata`. Validation rejects,
+never guesses: every error names the field, what is wrong, and what is allowed.
+`schema/` holds the JSON Schema generated from these models (`python -m ourvidz_worker.schema`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import InvalidInputError
+
+JobType = Literal["enhance", "preview", "video", "image"]
+Aspect = Literal["landscape", "portrait", "square"]
+
+# Wan 2.1 480p presets; multiples of 16 as the VAE (x8) and patching (x2) need.
+ASPECT_SIZES: dict[str, tuple[int, int]] = {
+    "landscape": (832, 480),
+    "portrait": (480, 832),
+    "square": (624, 624),
+}
+DEFAULT_ASPECT = "landscape"
+DEFAULT_FPS = 16
+MIN_SIDE, MAX_SIDE = 128, 1280
+MAX_PIXELS = 1280 * 720
+FRAME_LIMIT = 241  # hard ceiling of the contract; the model's own limit is checked at run time
+MAX_PROMPT_CHARS = 4000
+MAX_SEED = 2**32 - 1
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Uuid = Annotated[
+    StrictStr,
+    Field(
+        pattern=UUID_PATTERN,
+        description="A UUID in canonical 8-4-4-4-12 hex form (it becomes a storage path segment).",
+        examples=["7f3c1a52-9a57-4b8e-9d3e-2b1f6c0e4a11"],
+    ),
+]
+Finite = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False)]
+
+
+def _strip_text(value: str) -> str:
+    return value.strip()
+
+
+class GenerationOptions(BaseModel):
+    """Options a job may carry in `metadata`. Unknown keys are kept aside and reported."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=False)
+
+    seed: StrictInt | None = Field(
+        default=None, ge=0, le=MAX_SEED, description="Noise seed; random when absent, always returned."
+    )
+    negativePrompt: StrictStr | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description="What to steer away from."
+    )
+    numFrames: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=FRAME_LIMIT,
+        description="Frames of a `video` job: 4k+1 (81 = 5 s at 16 fps), up to the model's limit.",
+    )
+    width: StrictInt | None = Field(
+        default=None, ge=MIN_SIDE, le=MAX_SIDE, description="Multiple of 16; give with `height`."
+    )
+    height: StrictInt | None = Field(
+        default=None, ge=MIN_SIDE, le=MAX_SIDE, description="Multiple of 16; give with `width`."
+    )
+    aspect: Aspect | None = Field(
+        default=None,
+        description="Preset size: landscape 832x480 (default), portrait 480x832, square 624x624.",
+    )
+    steps: StrictInt | None = Field(default=None, ge=1, le=100, description="Denoising steps.")
+    guidanceScale: Finite | None = Field(
+        default=None, ge=0.0, le=20.0, description="Classifier-free guidance; 1 or less disables it."
+    )
+    flowShift: Finite | None = Field(
+        default=None, gt=0.0, le=20.0, description="Flow-matching timestep shift (3 suits 480p)."
+    )
+    fps: StrictInt | None = Field(
+        default=None, ge=1, le=60, description="Playback rate of the MP4 (16 default)."
+    )
+
+    @field_validator("numFrames")
+    @classmethod
+    def _four_k_plus_one(cls, value: int | None) -> int | None:
+        if value is not None and value % 4 != 1:
+            lower = value - (value - 1) % 4
+            raise ValueError(
+                f"must be 4k+1 (1, 5, 9, ..., 77, 81), got {value}; nearest allowed: {lower} or {lower + 4}"
+            )
+        return value
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_16(cls, value: int | None) -> int | None:
+        if value is not None and value % 16:
+            lower = value - value % 16
+            raise ValueError(
+                f"must be a multiple of 16, got {value}; nearest allowed: {lower} or {lower + 16}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _size_is_consistent(self) -> GenerationOptions:
+        if (self.width is None) != (self.height is None):
+            raise ValueError("width and height must be given together (or use `aspect`)")
+        if self.width is not None and self.aspect is not None:
+            raise ValueError("give either width/height or aspect, not both")
+        if self.width is not None and self.width * self.height > MAX_PIXELS:
+            raise ValueError(
+                f"width x height is {self.width}x{self.height} = {self.width * self.height} pixels;"
+                f" at most {MAX_PIXELS} (1280x720) are allowed"
+            )
+        return self
+
+    @property
+    def ignored_keys(self) -> list[str]:
+        return sorted(self.model_extra or {})
+
+
+class JobInput(BaseModel):
+    """The job `input`, exactly as the platform's `queue-job` function builds it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    jobId: Uuid = Field(description="The `jobs` row id.")
+    videoId: Uuid | None = Field(default=None, description="The `videos` row (preview/video jobs).")
+    imageId: Uuid | None = Field(default=None, description="The `images` row (image jobs).")
+    userId: Uuid = Field(description="Owner; first segment of every storage path (RLS).")
+    jobType: JobType = Field(description="enhance | preview | video | image")
+    prompt: Annotated[
+        StrictStr, Field(min_length=1, max_length=MAX_PROMPT_CHARS, description="What to generate.")
+    ]
+    characterId: Uuid | None = Field(default=None, description="Chosen character, if any.")
+    characterDescription: StrictStr | None = Field(
+        default=None, max_length=MAX_PROMPT_CHARS, description="Character text to weave in."
+    )
+    metadata: GenerationOptions = Field(
+        default_factory=GenerationOptions, description="Generation options (see GenerationOptions)."
+    )
+    timestamp: datetime | None = Field(default=None, description="When the job was queued (ISO 8601).")
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_has_text(cls, value: str) -> str:
+        value = _strip_text(value)
+        if not value:
+            raise ValueError("must contain text, not only whitespace")
+        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @field_validator("videoId", "imageId", "userId", "jobId", "characterId")
+    @classmethod
+    def _canonical_uuid(cls, value: str | None) -> str | None:
+        return value.lower() if value is not None else None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _metadata_null_is_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("metadata") is None and "metadata" in data:
+            data = {**data, "metadata": {}}
+        return data
+
+    @property
+    def ignored_fields(self) -> list[str]:
+        return sorted(self.model_extra or {}) + [f"metadata.{k}" for k in self.metadata.ignored_keys]
+
+
+class Asset(BaseModel):
+    """One stored object of a job's result."""
+
+    kind: Literal["video", "thumbnail", "preview", "image"]
+    bucket: str
+    path: str = Field(description="Object path; its first segment is the user id.")
+    contentType: str
+    bytes: int
+    sha256: str
+    url: str = Field(description="Signed URL (Supabase) or file URL (local storage).")
+
+
+class JobResult(BaseModel):
+    """What a completed job returns; `job-callback` reads the first five fields."""
+
+    jobId: str
+    status: Literal["completed"] = "completed"
+    outputUrl: str | None = Field(description="URL of the main asset; null for `enhance`.")
+    errorMessage: None = None
+    enhancedPrompt: str | None = None
+    enhancer: str | None = Field(default=None, description="Which enhancer wrote enhancedPrompt.")
+    jobType: JobType
+    assets: list[Asset] = Field(default_factory=list)
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    numFrames: int | None = None
+    fps: int | None = None
+    durationSeconds: float | None = None
+    steps: int | None = None
+    guidanceScale: float | None = None
+    flowShift: float | None = None
+    model: str | None = None
+    timings: dict[str, float] = Field(description="Seconds per stage.")
+    ignoredFields: list[str] = Field(
+        default_factory=list, description="Input keys the worker does not know and did not use."
+    )
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class FailedResult(BaseModel):
+    """What a failed job returns; the top-level `error` makes RunPod mark the job FAILED."""
+
+    error: str
+    jobId: str | None
+    status: Literal["failed"] = "failed"
+    errorMessage: str
+    errorCode: str
+    errorDetails: list[ErrorDetail] = Field(default_factory=list)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and "[" in p)]
+    return ".".join(parts) or "input"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field"
+    if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a JSON object"
+    shown = repr(error.get("input"))
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if error["type"] == "string_pattern_mismatch":
+        return f"must be a UUID like 7f3c1a52-9a57-4b8e-9d3e-2b1f6c0e4a11, got {shown}"
+    return f"{message[0].lower()}{message[1:]} (got {shown})"
+
+
+def parse_job_input(raw: Any) -> JobInput:
+    """Validate a job's raw `input`; raise InvalidInputError naming every bad field."""
+    if not isinstance(raw, dict):
+        raise InvalidInputError(
+            f"input: must be a JSON object with jobId, userId, jobType and prompt, got {type(raw).__name__}",
+            details=[{"field": "input", "message": "must be a JSON object"}],
+        )
+    try:
+        return JobInput.model_validate(raw)
+    except ValidationError as exc:
+        details = [{"field": _field_name(err["loc"]), "message": _describe(err)} for err in exc.errors()]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        raise InvalidInputError(f"invalid job input: {summary}", details=details) from None

@@ -1,0 +1,140 @@
+"""Generating frames with the diffusers Wan pipeline, stage by stage.
+
+The only module besides `models` that touches torch/diffusers. Stages are timed separately:
+prompt encoding, denoising (with a step callback for progress and the job deadline), and VAE
+decoding; frames come back as uint8 arrays ready for encoding.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .errors import GenerationError, OutOfMemoryError
+from .models import LoadedModel
+from .progress import Progress
+
+MAX_SEQUENCE_LENGTH = 512  # UMT5 context Wan 2.1 was trained with
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    negative_prompt: str
+    width: int
+    height: int
+    num_frames: int
+    steps: int
+    guidance_scale: float
+    flow_shift: float
+    seed: int
+    deadline: float | None = None  # time.monotonic() value after which denoising stops
+
+
+@dataclass
+class Generated:
+    frames: np.ndarray  # (frames, height, width, 3) uint8
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class VideoGenerator:
+    """Runs generation requests on one loaded model, reused across jobs."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        self.model = model
+        self._flow_shift = float(model.pipe.scheduler.config.get("flow_shift", 0.0))
+
+    def generate(self, request: GenerationRequest, progress: Progress) -> Generated:
+        try:
+            return self._generate(request, progress)
+        except torch.cuda.OutOfMemoryError as exc:
+            _free_accelerator_memory()
+            raise OutOfMemoryError(
+                f"GPU out of memory during {progress.stage_name} at {request.width}x{request.height}"
+                f"x{request.num_frames}; memory was freed"
+            ) from exc
+        except GenerationError:
+            raise
+        except RuntimeError as exc:
+            _free_accelerator_memory()
+            error = GenerationError(f"generation failed during {progress.stage_name}: {exc}")
+            # A device-side fault can poison the CUDA context: ask RunPod for a fresh worker.
+            error.refresh_worker = isinstance(exc, torch.AcceleratorError)
+            raise error from exc
+
+    def _generate(self, request: GenerationRequest, progress: Progress) -> Generated:
+        pipe = self.model.pipe
+        timings: dict[str, float] = {}
+        use_cfg = request.guidance_scale > 1.0
+        with torch.inference_mode():
+            progress.stage("encode_prompt")
+            started = time.perf_counter()
+            prompt_embeds, negative_embeds = pipe.encode_prompt(
+                prompt=request.prompt,
+                negative_prompt=request.negative_prompt,
+                do_classifier_free_guidance=use_cfg,
+                max_sequence_length=MAX_SEQUENCE_LENGTH,
+                device=self.model.device,
+            )
+            timings["encodePrompt"] = time.perf_counter() - started
+
+            progress.stage("denoise")
+            started = time.perf_counter()
+            self._use_flow_shift(request.flow_shift)
+            stopped_at: list[int] = []
+
+            def on_step_end(pipeline, step: int, timestep, callback_kwargs):
+                progress.step(step + 1, request.steps)
+                if request.deadline is not None and time.monotonic() > request.deadline:
+                    stopped_at.append(step + 1)
+                    pipeline._interrupt = True  # diffusers' documented way to stop between steps
+                return callback_kwargs
+
+            latents = pipe(
+                prompt_embeds=prompt_embeds,
+                negative_prompt_embeds=negative_embeds,
+                height=request.height,
+                width=request.width,
+                num_frames=request.num_frames,
+                num_inference_steps=request.steps,
+                guidance_scale=request.guidance_scale,
+                generator=torch.Generator("cpu").manual_seed(request.seed),
+                output_type="latent",
+                callback_on_step_end=on_step_end,
+                max_sequence_length=MAX_SEQUENCE_LENGTH,
+            ).frames
+            if stopped_at:
+                raise GenerationError(
+                    f"job deadline reached: denoising stopped after step {stopped_at[0]} of {request.steps}"
+                )
+            timings["denoise"] = time.perf_counter() - started
+
+            progress.stage("decode")
+            started = time.perf_counter()
+            frames = self._decode(latents)
+            timings["decode"] = time.perf_counter() - started
+        return Generated(frames=frames, timings=timings)
+
+    def _use_flow_shift(self, flow_shift: float) -> None:
+        pipe = self.model.pipe
+        if flow_shift != self._flow_shift:
+            pipe.scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config, flow_shift=flow_shift)
+            self._flow_shift = flow_shift
+
+    def _decode(self, latents: torch.Tensor) -> np.ndarray:
+        vae = self.model.pipe.vae
+        latents = latents.to(vae.device, vae.dtype)
+        shape = (1, vae.config.z_dim, 1, 1, 1)
+        mean = torch.tensor(vae.config.latents_mean, device=latents.device, dtype=latents.dtype).view(shape)
+        std = torch.tensor(vae.config.latents_std, device=latents.device, dtype=latents.dtype).view(shape)
+        video = vae.decode(latents * std + mean, return_dict=False)[0]  # (1, 3, F, H, W) in [-1, 1]
+        video = ((video[0].float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+        return video.permute(1, 2, 3, 0).contiguous().cpu().numpy()
+
+
+def _free_accelerator_memory() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

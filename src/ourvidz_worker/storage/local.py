@@ -1,0 +1,47 @@
+"""Local-folder storage: `{root}/{bucket}/{path}`, atomic writes, file:// URLs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import StorageError
+from . import StoredObject, check_asset, check_object_path, sha256_hex
+
+
+class LocalStorage:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _file(self, bucket: str, path: str) -> Path:
+        check_object_path(f"{bucket}/{path}")
+        return self.root / bucket / path
+
+    def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:
+        check_asset(bucket, data, content_type)
+        target = self._file(bucket, path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside the target, then rename: readers never see a half-written file.
+            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(temp, target)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise StorageError(f"could not write {bucket}/{path}: {exc.strerror or exc}") from exc
+        return StoredObject(
+            bucket=bucket,
+            path=path,
+            content_type=content_type,
+            size=len(data),
+            sha256=sha256_hex(data),
+            url=target.as_uri(),
+        )
+
+    def remove(self, bucket: str, path: str) -> None:
+        self._file(bucket, path).unlink(missing_ok=True)
