@@ -92,9 +92,7 @@ class GenerationOptions(BaseModel):
     flowShift: Finite | None = Field(
         default=None, gt=0.0, le=20.0, description="Flow-matching timestep shift (3 suits 480p)."
     )
-    fps: StrictInt | None = Field(
-        default=None, ge=1, le=60, description="Playback rate of the MP4 (16 default)."
-    )
+    fps: StrictInt | None = Field(default=None, ge=1, le=60, description="Playback rate of the MP4 (16 default).")
 
     @field_validator("numFrames")
     @classmethod
@@ -111,9 +109,7 @@ class GenerationOptions(BaseModel):
     def _multiple_of_16(cls, value: int | None) -> int | None:
         if value is not None and value % 16:
             lower = value - value % 16
-            raise ValueError(
-                f"must be a multiple of 16, got {value}; nearest allowed: {lower} or {lower + 16}"
-            )
+            raise ValueError(f"must be a multiple of 16, got {value}; nearest allowed: {lower} or {lower + 16}")
         return value
 
     @model_validator(mode="after")
@@ -144,9 +140,7 @@ class JobInput(BaseModel):
     imageId: Uuid | None = Field(default=None, description="The `images` row (image jobs).")
     userId: Uuid = Field(description="Owner; first segment of every storage path (RLS).")
     jobType: JobType = Field(description="enhance | preview | video | image")
-    prompt: Annotated[
-        StrictStr, Field(min_length=1, max_length=MAX_PROMPT_CHARS, description="What to generate.")
-    ]
+    prompt: Annotated[StrictStr, Field(min_length=1, max_length=MAX_PROMPT_CHARS, description="What to generate.")]
     characterId: Uuid | None = Field(default=None, description="Chosen character, if any.")
     characterDescription: StrictStr | None = Field(
         default=None, max_length=MAX_PROMPT_CHARS, description="Character text to weave in."
@@ -244,20 +238,21 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 
 def _describe(error: dict[str, Any]) -> str:
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    if error["type"] == "missing":
+    kind = error["type"]
+    if kind == "missing":
         return "is required"
-    if error["type"] == "extra_forbidden":
-        return "is not a known field"
-    if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a JSON object"
+    if kind == "value_error":  # our own validators already say what was given and what is allowed
+        return error["msg"].removeprefix("Value error, ")
     shown = repr(error.get("input"))
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    if error["type"] == "string_pattern_mismatch":
+    if kind == "string_pattern_mismatch":
         return f"must be a UUID like 7f3c1a52-9a57-4b8e-9d3e-2b1f6c0e4a11, got {shown}"
+    message = error["msg"]
+    if message.startswith("Input should be"):
+        message = "must be" + message[len("Input should be") :]
     return f"{message[0].lower()}{message[1:]} (got {shown})"
 
 
@@ -273,4 +268,4 @@ def parse_job_input(raw: Any) -> JobInput:
     except ValidationError as exc:
         details = [{"field": _field_name(err["loc"]), "message": _describe(err)} for err in exc.errors()]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        raise InvalidInputError(f"invalid job input: {summary}", details=details) from None
+        raise InvalidInputError(summary, details=details) from None

@@ -160,8 +160,7 @@ class Worker:
             num_frames = meta.numFrames if meta.numFrames is not None else min(81, max_frames)
             if num_frames > max_frames:
                 raise InvalidInputError(
-                    f"invalid job input: metadata.numFrames: at most {max_frames} frames for this model"
-                    f" (got {num_frames})",
+                    f"metadata.numFrames: at most {max_frames} frames for this model (got {num_frames})",
                     details=[
                         {
                             "field": "metadata.numFrames",

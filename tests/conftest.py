@@ -1,0 +1,59 @@
+"""Shared fixtures: the real tiny Wan pipeline (built once per session) and job factories."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ourvidz_worker.config import Settings
+from ourvidz_worker.models import LoadedModel, load_model
+from ourvidz_worker.pipeline import VideoGenerator
+from ourvidz_worker.service import Worker
+from ourvidz_worker.storage.local import LocalStorage
+
+# Small but real: 128x128 keeps every stage (UMT5, transformer, VAE, x264) in play at CPU speed.
+SMALL = {"width": 128, "height": 128, "numFrames": 9, "steps": 2}
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"model": "tiny", "device": "cpu", "progress_interval": 0.0}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def make_job(job_type: str = "video", **metadata: Any) -> dict[str, Any]:
+    """A job input exactly as the platform's queue-job function builds it."""
+    return {
+        "jobId": str(uuid.uuid4()),
+        "videoId": str(uuid.uuid4()) if job_type in ("video", "preview") else None,
+        "imageId": str(uuid.uuid4()) if job_type == "image" else None,
+        "userId": str(uuid.uuid4()),
+        "jobType": job_type,
+        "prompt": "a lighthouse on a cliff at sunset, waves crashing",
+        "characterId": None,
+        "metadata": {**SMALL, "seed": 7, **metadata},
+        "timestamp": "2026-11-25T12:00:00Z",
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> LoadedModel:
+    return load_model(make_settings())
+
+
+@pytest.fixture
+def output_dir(tmp_path: Path) -> Path:
+    return tmp_path / "storage"
+
+
+@pytest.fixture
+def worker(tiny_model: LoadedModel, output_dir: Path) -> Worker:
+    settings = make_settings(output_dir=output_dir)
+    return Worker(settings, VideoGenerator(tiny_model), LocalStorage(output_dir))
+
+
+def stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
