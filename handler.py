@@ -7,12 +7,16 @@ RunPod's local API (POST /runsync) on port 8000.
 from __future__ import annotations
 
 import logging
+import sys
 from functools import cache
 
 import runpod
 
 from ourvidz_worker.app import build_worker
 from ourvidz_worker.config import load_settings
+from ourvidz_worker.errors import WorkerError
+from ourvidz_worker.fitness import fitness_checks
+from ourvidz_worker.logs import configure_logging
 from ourvidz_worker.service import Worker
 
 log = logging.getLogger("ourvidz_worker.handler")
@@ -20,7 +24,9 @@ log = logging.getLogger("ourvidz_worker.handler")
 
 @cache
 def get_worker() -> Worker:
-    return build_worker(load_settings())
+    settings = load_settings()
+    configure_logging(settings)
+    return build_worker(settings)
 
 
 def handler(job: dict) -> dict:
@@ -33,6 +39,13 @@ def handler(job: dict) -> dict:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    get_worker()  # load before taking jobs: a broken deployment fails here, loudly
+    try:
+        worker = get_worker()  # load before taking jobs: a broken deployment stops here, loudly
+    except WorkerError as exc:
+        logging.basicConfig()
+        log.critical("start-up failed: %s: %s", exc.code, exc.message)
+        sys.exit(1)
+    if worker.settings.in_production:
+        for check in fitness_checks(worker):
+            runpod.serverless.register_fitness_check(check)
     runpod.serverless.start({"handler": handler})

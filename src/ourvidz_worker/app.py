@@ -18,8 +18,7 @@ def make_storage(settings: Settings) -> Storage:
         return SupabaseStorage.from_settings(settings)
     if settings.in_production:
         raise ConfigurationError(
-            "no storage configured: set SUPABASE_URL and SUPABASE_SERVICE_KEY; local storage is"
-            " for local runs only"
+            "no storage configured: set SUPABASE_URL and SUPABASE_SERVICE_KEY; local storage is for local runs only"
         )
     return LocalStorage(settings.output_dir)
 

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     default_guidance_scale: float = Field(default=5.0, ge=0.0, le=20.0)
     default_flow_shift: float = Field(default=3.0, gt=0.0, le=20.0)
     max_frames: int = Field(default=81, ge=1, le=241, description="Longest clip a job may ask for.")
+    job_timeout: float = Field(
+        default=540.0,
+        gt=0,
+        description="Seconds a job may run before denoising stops; keep under RunPod's execution timeout.",
+    )
     progress_interval: float = Field(
         default=1.0, ge=0.0, description="Least seconds between two progress updates of a stage."
     )
@@ -85,6 +90,25 @@ class Settings(BaseSettings):
     @property
     def uses_supabase(self) -> bool:
         return bool(self.supabase_url)
+
+    # Supabase delivery tuning
+    supabase_timeout: float = Field(
+        default=30.0,
+        gt=0.0,
+        le=600.0,
+        description="Seconds a storage request may take besides moving its bytes (connect, server work).",
+    )
+    supabase_min_upload_rate: int = Field(
+        default=512 * 1024,
+        ge=1024,
+        description="Slowest upload rate tolerated, bytes/s: a request's timeout grows by its size over this.",
+    )
+    supabase_attempts: int = Field(
+        default=4, ge=1, le=10, description="Tries per storage request on timeouts, connection errors and 5xx."
+    )
+    supabase_backoff: float = Field(
+        default=1.0, ge=0.0, le=60.0, description="First retry delay, seconds; doubles each retry, plus jitter."
+    )
 
 
 def load_settings() -> Settings:

@@ -232,6 +232,10 @@ class FailedResult(BaseModel):
     errorDetails: list[ErrorDetail] = Field(default_factory=list)
 
 
+# User text is never echoed into errors (they reach logs and dashboards).
+PRIVATE_TEXT_FIELDS = ("prompt", "negativePrompt", "characterDescription")
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if not (isinstance(p, str) and "[" in p)]
     return ".".join(parts) or "input"
@@ -246,7 +250,13 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "value_error":  # our own validators already say what was given and what is allowed
         return error["msg"].removeprefix("Value error, ")
     shown = repr(error.get("input"))
-    if len(shown) > 60:
+    if error["loc"] and error["loc"][-1] in PRIVATE_TEXT_FIELDS:
+        shown = (
+            f"{len(error['input'])} characters"
+            if isinstance(error.get("input"), str)
+            else type(error.get("input")).__name__
+        )
+    elif len(shown) > 60:
         shown = shown[:57] + "..."
     if kind == "string_pattern_mismatch":
         return f"must be a UUID like 7f3c1a52-9a57-4b8e-9d3e-2b1f6c0e4a11, got {shown}"

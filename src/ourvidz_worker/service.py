@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .config import Settings
@@ -29,6 +29,7 @@ from .contract import (
 )
 from .enhance import TEMPLATE_ENHANCER, enhance_prompt
 from .errors import InvalidInputError, WorkerError
+from .logs import job_context, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
 from .pipeline import GenerationRequest, VideoGenerator
 from .progress import Progress, ProgressSender
@@ -55,21 +56,26 @@ class Worker:
         self.settings = settings
         self.generator = generator
         self.storage = storage
+        self._secrets = secret_values(settings)
 
     def run(self, raw_input: Any, *, send_progress: ProgressSender | None = None) -> dict[str, Any]:
         """Run one job; return a JobResult or FailedResult as a JSON-ready dict."""
         job_id = _job_id_for_errors(raw_input)
-        try:
-            result = self._run(raw_input, Progress(send_progress, interval=self.settings.progress_interval))
-        except WorkerError as exc:
-            log.warning("job %s failed: %s: %s", job_id, exc.code, exc.message)
-            return failure(job_id, exc)
-        except Exception as exc:
-            log.exception("job %s failed unexpectedly", job_id)
-            error = WorkerError(f"internal error: {type(exc).__name__}: {exc}")
-            error.code = "internal_error"
-            return failure(job_id, error)
-        return result.model_dump(mode="json")
+        with job_context(job_id):
+            log.info("job started")
+            try:
+                progress = Progress(send_progress, interval=self.settings.progress_interval)
+                result = self._run(raw_input, progress).model_dump(mode="json")
+            except WorkerError as exc:
+                log.warning("job failed", extra={"errorCode": exc.code, "error": exc.message})
+                return failure(job_id, exc, self._secrets)
+            except Exception as exc:
+                log.exception("job failed unexpectedly")
+                error = WorkerError(f"internal error: {type(exc).__name__}: {exc}")
+                error.code = "internal_error"
+                return failure(job_id, error, self._secrets)
+            log.info("job completed", extra={"timings": result["timings"], "outputs": _locations(result)})
+            return result
 
     def _run(self, raw_input: Any, progress: Progress) -> JobResult:
         started = time.perf_counter()
@@ -95,8 +101,9 @@ class Worker:
         # 3. Resolve options into a complete request within the model's limits.
         request, fps = self.resolve(job)
 
-        # 4. Generate frames.
-        generated = self.generator.generate(request, progress)
+        # 4. Generate frames, stopping between steps if the job's deadline passes.
+        deadline = time.monotonic() + self.settings.job_timeout - (time.perf_counter() - started)
+        generated = self.generator.generate(replace(request, deadline=deadline), progress)
         timings.update(generated.timings)
 
         # 5. Encode them into the files the platform serves.
@@ -224,13 +231,19 @@ class Worker:
         return stored
 
 
-def failure(job_id: str | None, error: WorkerError) -> dict[str, Any]:
+def failure(job_id: str | None, error: WorkerError, secrets: list[str] = ()) -> dict[str, Any]:
+    def scrub(text: str) -> str:  # a third-party message may quote a credential; never pass it on
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    message = scrub(error.message)
     result = FailedResult(
-        error=f"{error.code}: {error.message}",
+        error=f"{error.code}: {message}",
         jobId=job_id,
-        errorMessage=error.message,
+        errorMessage=message,
         errorCode=error.code,
-        errorDetails=error.details,
+        errorDetails=[{**d, "message": scrub(d["message"])} for d in error.details],
     ).model_dump(mode="json")
     if error.refresh_worker:
         result["refresh_worker"] = True
@@ -243,6 +256,10 @@ def _job_id_for_errors(raw_input: Any) -> str | None:
     if isinstance(value, str) and re.match(UUID_PATTERN, value):
         return value.lower()
     return None
+
+
+def _locations(result: dict[str, Any]) -> list[str]:
+    return [f"{a['bucket']}/{a['path']}" for a in result.get("assets", [])]
 
 
 def _rounded(timings: dict[str, float]) -> dict[str, float]:
