@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from .accel import apply_speedups
 from .config import Settings
 from .errors import ConfigurationError
 from .models import load_model
 from .pipeline import VideoGenerator
+from .profiles import TURBO_ADAPTER
 from .service import Worker
 from .storage import Storage
 from .storage.local import LocalStorage
@@ -27,4 +29,8 @@ def build_worker(settings: Settings) -> Worker:
     """Fail fast: storage settings first (cheap), then the model."""
     storage = make_storage(settings)
     model = load_model(settings)
-    return Worker(settings, VideoGenerator(model), storage)
+    apply_speedups(model.pipe, settings, model.device)
+    generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
+    if settings.turbo_lora is not None:
+        generator.load_adapter(TURBO_ADAPTER, settings.turbo_lora, settings.turbo_lora_scale)
+    return Worker(settings, generator, storage)

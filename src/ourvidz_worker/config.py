@@ -59,9 +59,14 @@ class Settings(BaseSettings):
     )
 
     # Defaults of the generation contract (a job may override each within bounds).
-    default_steps: int = Field(default=50, ge=1, le=100)
-    default_guidance_scale: float = Field(default=5.0, ge=0.0, le=20.0)
+    default_quality: Literal["reference", "fast", "turbo"] = Field(
+        default="reference", description="Quality profile of jobs that do not name one."
+    )
     default_flow_shift: float = Field(default=3.0, gt=0.0, le=20.0)
+    turbo_lora: Path | None = Field(
+        default=None, description="Wan 2.1 step-distillation LoRA (.safetensors) enabling quality 'turbo'."
+    )
+    turbo_lora_scale: float = Field(default=1.0, gt=0.0, le=2.0)
     max_frames: int = Field(default=81, ge=1, le=241, description="Longest clip a job may ask for.")
     job_timeout: float = Field(
         default=540.0,
@@ -70,6 +75,19 @@ class Settings(BaseSettings):
     )
     progress_interval: float = Field(
         default=1.0, ge=0.0, description="Least seconds between two progress updates of a stage."
+    )
+    prompt_cache_size: int = Field(
+        default=16, ge=0, le=1024, description="Prompt embeddings kept per process (negative prompts recur)."
+    )
+
+    # Exact speed levers (see accel.py); measured by bench/benchmark.py.
+    attention_backend: str = Field(default="auto", description="diffusers attention backend; 'auto' picks per GPU.")
+    compile: bool = Field(default=False, description="Regional torch.compile of the transformer blocks.")
+    compile_cache_dir: Path | None = Field(
+        default=None, description="Persistent Inductor cache, e.g. on the network volume."
+    )
+    text_encoder_device: Literal["gpu", "cpu"] = Field(
+        default="gpu", description="Where UMT5 runs; 'cpu' frees ~11 GB of GPU memory."
     )
 
     # Set by RunPod on its workers; its presence means production.

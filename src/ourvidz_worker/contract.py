@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from .errors import InvalidInputError
+from .profiles import Quality
 
 JobType = Literal["enhance", "preview", "video", "image"]
 Aspect = Literal["landscape", "portrait", "square"]
@@ -93,6 +94,11 @@ class GenerationOptions(BaseModel):
         default=None, gt=0.0, le=20.0, description="Flow-matching timestep shift (3 suits 480p)."
     )
     fps: StrictInt | None = Field(default=None, ge=1, le=60, description="Playback rate of the MP4 (16 default).")
+    quality: Quality | None = Field(
+        default=None,
+        description="reference (50 steps, exact), fast (20 steps + step cache) or turbo (4-step LoRA);"
+        " default from OURVIDZ_DEFAULT_QUALITY.",
+    )
 
     @field_validator("numFrames")
     @classmethod
@@ -205,6 +211,7 @@ class JobResult(BaseModel):
     height: int | None = None
     numFrames: int | None = None
     fps: int | None = None
+    quality: Quality | None = None
     durationSeconds: float | None = None
     steps: int | None = None
     guidanceScale: float | None = None

@@ -1,20 +1,24 @@
 """Generating frames with the diffusers Wan pipeline, stage by stage.
 
-The only module besides `models` that touches torch/diffusers. Stages are timed separately:
-prompt encoding, denoising (with a step callback for progress and the job deadline), and VAE
-decoding; frames come back as uint8 arrays ready for encoding.
+The only module besides `models` and `accel` that drives torch/diffusers. Stages are timed
+separately: prompt encoding (embeddings cached per process: negative prompts recur, and a
+video usually repeats its preview's prompt), denoising (quality profile applied, a step
+callback for progress and the job deadline) and VAE decoding; frames come back as uint8 arrays.
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from .errors import GenerationError, OutOfMemoryError
+from .errors import GenerationError, ModelLoadError, OutOfMemoryError
 from .models import LoadedModel
+from .profiles import PROFILES, QualityProfile
 from .progress import Progress
 
 MAX_SEQUENCE_LENGTH = 512  # UMT5 context Wan 2.1 was trained with
@@ -31,6 +35,7 @@ class GenerationRequest:
     guidance_scale: float
     flow_shift: float
     seed: int
+    profile: QualityProfile = PROFILES["reference"]
     deadline: float | None = None  # time.monotonic() value after which denoising stops
 
 
@@ -38,19 +43,40 @@ class GenerationRequest:
 class Generated:
     frames: np.ndarray  # (frames, height, width, 3) uint8
     timings: dict[str, float] = field(default_factory=dict)
+    latents: torch.Tensor | None = None
 
 
 class VideoGenerator:
     """Runs generation requests on one loaded model, reused across jobs."""
 
-    def __init__(self, model: LoadedModel) -> None:
+    def __init__(self, model: LoadedModel, *, prompt_cache_size: int = 16) -> None:
         self.model = model
         self._flow_shift = float(model.pipe.scheduler.config.get("flow_shift", 0.0))
+        self._embeddings: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._cache_size = prompt_cache_size
+        self._adapters: dict[str, float] = {}
+        self._profile: QualityProfile | None = None
 
-    def generate(self, request: GenerationRequest, progress: Progress) -> Generated:
+    # -- start-up -------------------------------------------------------------------------------
+    def load_adapter(self, name: str, path: Path, scale: float = 1.0) -> None:
+        """Load a LoRA once, inactive until a profile asks for it."""
+        if not path.is_file():
+            raise ModelLoadError(f"LoRA file for '{name}' not found: {path}")
         try:
-            return self._generate(request, progress)
-        except torch.cuda.OutOfMemoryError as exc:
+            self.model.pipe.load_lora_weights(str(path), adapter_name=name)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ModelLoadError(f"could not load LoRA '{name}' from {path}: {exc}") from exc
+        self._adapters[name] = scale
+        self.model.pipe.disable_lora()
+
+    def has_adapter(self, name: str) -> bool:
+        return name in self._adapters
+
+    # -- per job --------------------------------------------------------------------------------
+    def generate(self, request: GenerationRequest, progress: Progress, *, keep_latents: bool = False) -> Generated:
+        try:
+            generated = self._generate(request, progress)
+        except torch.OutOfMemoryError as exc:
             _free_accelerator_memory()
             raise OutOfMemoryError(
                 f"GPU out of memory during {progress.stage_name} at {request.width}x{request.height}"
@@ -64,6 +90,9 @@ class VideoGenerator:
             # A device-side fault can poison the CUDA context: ask RunPod for a fresh worker.
             error.refresh_worker = isinstance(exc, torch.AcceleratorError)
             raise error from exc
+        if not keep_latents:
+            generated.latents = None
+        return generated
 
     def _generate(self, request: GenerationRequest, progress: Progress) -> Generated:
         pipe = self.model.pipe
@@ -72,18 +101,14 @@ class VideoGenerator:
         with torch.inference_mode():
             progress.stage("encode_prompt")
             started = time.perf_counter()
-            prompt_embeds, negative_embeds = pipe.encode_prompt(
-                prompt=request.prompt,
-                negative_prompt=request.negative_prompt,
-                do_classifier_free_guidance=use_cfg,
-                max_sequence_length=MAX_SEQUENCE_LENGTH,
-                device=self.model.device,
-            )
+            prompt_embeds = self.embed(request.prompt)
+            negative_embeds = self.embed(request.negative_prompt) if use_cfg else None
             timings["encodePrompt"] = time.perf_counter() - started
 
             progress.stage("denoise")
             started = time.perf_counter()
             self._use_flow_shift(request.flow_shift)
+            self._use_profile(request.profile)
             stopped_at: list[int] = []
 
             def on_step_end(pipeline, step: int, timestep, callback_kwargs):
@@ -114,17 +139,29 @@ class VideoGenerator:
 
             progress.stage("decode")
             started = time.perf_counter()
-            frames = self._decode(latents)
+            frames = self.decode(latents)
             timings["decode"] = time.perf_counter() - started
-        return Generated(frames=frames, timings=timings)
+        return Generated(frames=frames, timings=timings, latents=latents)
 
-    def _use_flow_shift(self, flow_shift: float) -> None:
-        pipe = self.model.pipe
-        if flow_shift != self._flow_shift:
-            pipe.scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config, flow_shift=flow_shift)
-            self._flow_shift = flow_shift
+    def embed(self, text: str) -> torch.Tensor:
+        """UMT5 embeddings of one text, from the per-process cache when seen recently."""
+        cached = self._embeddings.get(text)
+        if cached is not None:
+            self._embeddings.move_to_end(text)
+            return cached
+        embeds, _ = self.model.pipe.encode_prompt(
+            prompt=text,
+            do_classifier_free_guidance=False,
+            max_sequence_length=MAX_SEQUENCE_LENGTH,
+            device=self.model.device,
+        )
+        if self._cache_size:
+            self._embeddings[text] = embeds
+            while len(self._embeddings) > self._cache_size:
+                self._embeddings.popitem(last=False)
+        return embeds
 
-    def _decode(self, latents: torch.Tensor) -> np.ndarray:
+    def decode(self, latents: torch.Tensor) -> np.ndarray:
         vae = self.model.pipe.vae
         latents = latents.to(vae.device, vae.dtype)
         shape = (1, vae.config.z_dim, 1, 1, 1)
@@ -133,6 +170,29 @@ class VideoGenerator:
         video = vae.decode(latents * std + mean, return_dict=False)[0]  # (1, 3, F, H, W) in [-1, 1]
         video = ((video[0].float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
         return video.permute(1, 2, 3, 0).contiguous().cpu().numpy()
+
+    def _use_flow_shift(self, flow_shift: float) -> None:
+        pipe = self.model.pipe
+        if flow_shift != self._flow_shift:
+            pipe.scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config, flow_shift=flow_shift)
+            self._flow_shift = flow_shift
+
+    def _use_profile(self, profile: QualityProfile) -> None:
+        """Switch step caching and LoRA adapters only when the profile changes."""
+        if profile == self._profile:
+            return
+        transformer = self.model.pipe.transformer
+        if transformer.is_cache_enabled:
+            transformer.disable_cache()
+        if profile.step_cache is not None:
+            transformer.enable_cache(profile.step_cache())
+        if self._adapters:
+            if profile.adapter is None:
+                self.model.pipe.disable_lora()
+            else:
+                self.model.pipe.enable_lora()
+                self.model.pipe.set_adapters([profile.adapter], [self._adapters[profile.adapter]])
+        self._profile = profile
 
 
 def _free_accelerator_memory() -> None:

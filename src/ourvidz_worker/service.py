@@ -28,10 +28,11 @@ from .contract import (
     parse_job_input,
 )
 from .enhance import TEMPLATE_ENHANCER, enhance_prompt
-from .errors import InvalidInputError, WorkerError
+from .errors import ConfigurationError, InvalidInputError, WorkerError
 from .logs import job_context, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
 from .pipeline import GenerationRequest, VideoGenerator
+from .profiles import PROFILES
 from .progress import Progress, ProgressSender
 from .storage import Storage, StoredObject
 
@@ -147,6 +148,7 @@ class Worker:
             steps=request.steps,
             guidanceScale=request.guidance_scale,
             flowShift=request.flow_shift,
+            quality=request.profile.name,
             model=self.generator.model.model_id,
             timings=_rounded(timings),
             ignoredFields=job.ignored_fields,
@@ -176,18 +178,23 @@ class Worker:
                     ],
                 )
         seed = meta.seed if meta.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        profile = PROFILES[meta.quality or options.default_quality]
+        if profile.adapter is not None and not self.generator.has_adapter(profile.adapter):
+            raise ConfigurationError(
+                f"quality '{profile.name}' needs a step-distillation LoRA: set OURVIDZ_TURBO_LORA to its"
+                " .safetensors file on the volume"
+            )
         request = GenerationRequest(
             prompt=job.prompt,
             negative_prompt=meta.negativePrompt or "",
             width=width,
             height=height,
             num_frames=num_frames,
-            steps=meta.steps or options.default_steps,
-            guidance_scale=float(
-                meta.guidanceScale if meta.guidanceScale is not None else options.default_guidance_scale
-            ),
-            flow_shift=float(meta.flowShift or options.default_flow_shift),
+            steps=meta.steps or profile.steps,
+            guidance_scale=float(meta.guidanceScale if meta.guidanceScale is not None else profile.guidance_scale),
+            flow_shift=float(meta.flowShift or profile.flow_shift or options.default_flow_shift),
             seed=seed,
+            profile=profile,
         )
         return request, meta.fps or DEFAULT_FPS
 

@@ -1,0 +1,53 @@
+"""Exact speed levers applied once at start-up: attention backend and regional compilation.
+
+Neither changes what the model computes beyond floating-point order. Approximations (step
+caching, distillation) belong to quality profiles, not here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+
+import torch
+from diffusers import WanPipeline
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def pick_attention_backend(requested: str, device: torch.device) -> str:
+    """`auto`: flash-attn when installed, cuDNN SDPA on Hopper (measured fastest), else native."""
+    if requested != "auto":
+        return requested
+    if device.type != "cuda":
+        return "native"
+    if importlib.util.find_spec("flash_attn") is not None:
+        return "flash"
+    major, _ = torch.cuda.get_device_capability(device)
+    return "_native_cudnn" if major >= 9 else "native"
+
+
+def apply_speedups(pipe: WanPipeline, settings: Settings, device: torch.device) -> dict[str, object]:
+    """Configure the transformer; return what was applied (reported by the benchmark)."""
+    backend = pick_attention_backend(settings.attention_backend, device)
+    if backend != "native":
+        pipe.transformer.set_attention_backend(backend)
+    applied: dict[str, object] = {"attentionBackend": backend, "compiled": False}
+    if settings.compile and device.type == "cuda":
+        if settings.compile_cache_dir is not None:
+            # Inductor's on-disk cache: a cold worker reuses kernels compiled by an earlier one.
+            settings.compile_cache_dir.mkdir(parents=True, exist_ok=True)
+            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(settings.compile_cache_dir))
+            os.environ.setdefault("TORCHINDUCTOR_FX_GRAPH_CACHE", "1")
+            os.environ.setdefault("TORCHINDUCTOR_AUTOGRAD_CACHE", "1")
+        pipe.transformer.compile_repeated_blocks(fullgraph=True)
+        applied["compiled"] = True
+    if settings.text_encoder_device == "cpu" and device.type == "cuda":
+        # Frees ~11 GB of GPU memory for 1.3B at 480p; prompt embeddings are cached per process.
+        pipe.text_encoder.to("cpu")
+        applied["textEncoder"] = "cpu"
+    log.info("speed-ups applied", extra={"speedups": applied})
+    return applied
