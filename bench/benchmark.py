@@ -1,0 +1,238 @@
+"""Benchmark the worker's generation path against plain diffusers, in one run; prints JSON.
+
+    python bench/benchmark.py --model tiny                      # CPU smoke run (CI runs this)
+    python bench/benchmark.py --model 1.3b                      # random weights, real 1.3B shapes
+    python bench/benchmark.py --model /runpod-volume/models/... # real weights
+    OURVIDZ_COMPILE=1 python bench/benchmark.py --model 1.3b --profiles reference,fast
+
+The baseline is `WanPipeline.__call__` exactly as diffusers ships it (eager, default attention,
+float32 VAE) on the same weights, run before any speed-up touches the modules. Then the worker's
+path runs each quality profile with the same prompt and seed and reports per-stage times,
+per-step mean, peak GPU memory, and its deviation from `reference` (PSNR of decoded frames,
+relative error of latents). No number here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from ourvidz_worker.accel import apply_speedups  # noqa: E402
+from ourvidz_worker.config import Settings  # noqa: E402
+from ourvidz_worker.media import encode_mp4  # noqa: E402
+from ourvidz_worker.models import LoadedModel, build_tiny_tokenizer, flow_scheduler, load_model  # noqa: E402
+from ourvidz_worker.pipeline import GenerationRequest, VideoGenerator  # noqa: E402
+from ourvidz_worker.profiles import PROFILES, TURBO_ADAPTER  # noqa: E402
+from ourvidz_worker.progress import Progress  # noqa: E402
+
+PROMPT = "A red fox trotting through fresh snow at dawn, breath visible in the cold air, cinematic"
+NEGATIVE = "blurry, low quality, distorted, static, watermark, text"
+
+# Real Wan 2.1 T2V shapes (FACTS §4); weights are random, so speed is real and frames are noise.
+TRANSFORMER_SHAPES = {
+    "1.3b": {"num_attention_heads": 12, "ffn_dim": 8960, "num_layers": 30},
+    "14b": {"num_attention_heads": 40, "ffn_dim": 13824, "num_layers": 40},
+}
+
+
+def random_real_shapes(size: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
+    from diffusers import AutoencoderKLWan, WanPipeline, WanTransformer3DModel
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    tokenizer = build_tiny_tokenizer()  # ids only index the embedding; any tokenizer times the same
+    with torch.device(device):
+        transformer = WanTransformer3DModel(
+            patch_size=(1, 2, 2),
+            attention_head_dim=128,
+            in_channels=16,
+            out_channels=16,
+            text_dim=4096,
+            freq_dim=256,
+            cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads",
+            eps=1e-6,
+            rope_max_seq_len=1024,
+            **TRANSFORMER_SHAPES[size],
+        ).to(dtype)
+        text_encoder = UMT5EncoderModel(
+            UMT5Config(
+                vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
+                relative_attention_num_buckets=32, feed_forward_proj="gated-gelu", pad_token_id=0,
+                eos_token_id=1, decoder_start_token_id=0,
+            )
+        ).to(dtype)  # fmt: skip
+        vae = AutoencoderKLWan().to(torch.float32)
+    pipe = WanPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder.eval(), vae=vae.eval(),
+        transformer=transformer.eval(), scheduler=flow_scheduler(3.0),
+    )  # fmt: skip
+    pipe.set_progress_bar_config(disable=True)
+    return LoadedModel(pipe=pipe, model_id=f"random-{size}", device=device, max_frames=81)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def peak_memory_gb(device: torch.device) -> float | None:
+    return round(torch.cuda.max_memory_allocated(device) / 1e9, 2) if device.type == "cuda" else None
+
+
+def reset_peak(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else round(10 * math.log10(255.0**2 / mse), 2)
+
+
+def run_baseline(model: LoadedModel, args) -> dict:
+    """Plain diffusers: the pipeline's own __call__, eager, defaults, float32 VAE."""
+    reset_peak(model.device)
+    sync(model.device)
+    started = time.perf_counter()
+    frames = model.pipe(
+        prompt=PROMPT, negative_prompt=NEGATIVE, width=args.width, height=args.height,
+        num_frames=args.frames, num_inference_steps=args.steps, guidance_scale=5.0,
+        generator=torch.Generator("cpu").manual_seed(args.seed), output_type="np",
+    ).frames[0]  # fmt: skip
+    sync(model.device)
+    seconds = time.perf_counter() - started
+    frames = (frames * 255).round().clip(0, 255).astype(np.uint8)
+    encode_started = time.perf_counter()
+    encode_mp4(frames, 16)
+    return {
+        "endToEndSeconds": round(seconds, 3),
+        "mp4EncodeSeconds": round(time.perf_counter() - encode_started, 3),
+        "peakGpuMemoryGB": peak_memory_gb(model.device),
+    }
+
+
+def run_profile(generator: VideoGenerator, name: str, args, *, still: bool = False) -> tuple[dict, object]:
+    profile = PROFILES[name]
+    steps = args.steps if name == "reference" else min(profile.steps, args.steps)
+    request = GenerationRequest(
+        prompt=PROMPT, negative_prompt=NEGATIVE, width=args.width, height=args.height,
+        num_frames=1 if still else args.frames, steps=steps, guidance_scale=profile.guidance_scale,
+        flow_shift=profile.flow_shift or 3.0, seed=args.seed, profile=profile,
+    )  # fmt: skip
+    device = generator.model.device
+    generator._embeddings.clear()  # time the text encoder too; the cache is measured separately
+    reset_peak(device)
+    sync(device)
+    started = time.perf_counter()
+    generated = generator.generate(request, Progress(None), keep_latents=True)
+    sync(device)
+    end_to_end = time.perf_counter() - started
+    row = {
+        "profile": name,
+        "steps": steps,
+        "guidance": request.guidance_scale,
+        "frames": request.num_frames,
+        "endToEndSeconds": round(end_to_end, 3),
+        "stages": {k: round(v, 3) for k, v in generated.timings.items()},
+        "perStepMeanSeconds": round(generated.timings["denoise"] / steps, 4),
+        "peakGpuMemoryGB": peak_memory_gb(device),
+    }
+    if not still:
+        encode_started = time.perf_counter()
+        encode_mp4(generated.frames, 16)
+        row["stages"]["mp4Encode"] = round(time.perf_counter() - encode_started, 3)
+    return row, generated
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="tiny", help="tiny | 1.3b | 14b | path to weights")
+    parser.add_argument("--width", type=int)
+    parser.add_argument("--height", type=int)
+    parser.add_argument("--frames", type=int)
+    parser.add_argument("--steps", type=int, help="reference/baseline steps (default 50; tiny: 4)")
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--profiles", default="reference,fast,turbo")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--turbo-lora", type=Path, help="step-distillation LoRA for the turbo profile")
+    args = parser.parse_args(argv)
+
+    tiny = args.model == "tiny"
+    args.width = args.width or (256 if tiny else 832)
+    args.height = args.height or (144 if tiny else 480)
+    args.frames = args.frames or (17 if tiny else 81)
+    args.steps = args.steps or (4 if tiny else 50)
+
+    settings = Settings(model=args.model if args.model not in TRANSFORMER_SHAPES else "tiny")
+    started = time.perf_counter()
+    if args.model in TRANSFORMER_SHAPES:
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model = random_real_shapes(args.model, device, torch.bfloat16 if device.type == "cuda" else torch.float32)
+    else:
+        model = load_model(settings)
+    load_seconds = time.perf_counter() - started
+    device = model.device
+
+    report: dict = {
+        "model": model.model_id,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
+        "torch": torch.__version__,
+        "shape": {"width": args.width, "height": args.height, "frames": args.frames},
+        "loadSeconds": round(load_seconds, 2),
+    }
+    if not args.no_baseline:
+        report["baseline"] = {"name": "plain diffusers WanPipeline (eager, defaults)", "steps": args.steps}
+        report["baseline"] |= run_baseline(model, args)
+
+    started = time.perf_counter()
+    report["speedups"] = apply_speedups(model.pipe, settings, device)
+    generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
+    lora = args.turbo_lora or settings.turbo_lora
+    if lora is not None:
+        generator.load_adapter(TURBO_ADAPTER, lora, settings.turbo_lora_scale)
+    warm = GenerationRequest(PROMPT, NEGATIVE, args.width, args.height, args.frames, 1, 5.0, 3.0, args.seed)
+    generator.generate(warm, Progress(None))  # first call pays for compilation and kernel selection
+    sync(device)
+    report["warmupSeconds"] = round(time.perf_counter() - started, 2)
+    report["startupToReadySeconds"] = round(load_seconds + report["warmupSeconds"], 2)
+
+    rows, reference = [], None
+    for name in [p.strip() for p in args.profiles.split(",") if p.strip()]:
+        if PROFILES[name].adapter and not generator.has_adapter(PROFILES[name].adapter):
+            rows.append({"profile": name, "skipped": "no step-distillation LoRA (--turbo-lora)"})
+            continue
+        row, generated = run_profile(generator, name, args)
+        if name == "reference":
+            reference = generated
+        elif reference is not None:
+            row["vsReference"] = {
+                "psnrDb": psnr(generated.frames, reference.frames),
+                "latentRelativeError": round(
+                    float((generated.latents - reference.latents).norm() / reference.latents.norm()), 5
+                ),
+            }
+        if "baseline" in report and name == "reference":
+            row["speedupVsBaseline"] = round(report["baseline"]["endToEndSeconds"] / row["endToEndSeconds"], 2)
+        rows.append(row)
+    report["profiles"] = rows
+    still, _ = run_profile(generator, "reference", args, still=True)
+    report["previewStill"] = still
+
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
