@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default=None, description="Wan 2.1 step-distillation LoRA (.safetensors) enabling quality 'turbo'."
     )
     turbo_lora_scale: float = Field(default=1.0, gt=0.0, le=2.0)
+    lora_dir: Path | None = Field(
+        default=None, description="Folder of creator LoRAs (`{name}.safetensors`) jobs may name."
+    )
     max_frames: int = Field(default=81, ge=1, le=241, description="Longest clip a job may ask for.")
     job_timeout: float = Field(
         default=540.0,

@@ -42,6 +42,7 @@ MAX_PIXELS = 1280 * 720
 FRAME_LIMIT = 241  # hard ceiling of the contract; the model's own limit is checked at run time
 MAX_PROMPT_CHARS = 4000
 MAX_SEED = 2**32 - 1
+MAX_LORAS = 4
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 Uuid = Annotated[
@@ -57,6 +58,18 @@ Finite = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False)]
 
 def _strip_text(value: str) -> str:
     return value.strip()
+
+
+class LoraChoice(BaseModel):
+    """A creator LoRA by name: a file `{name}.safetensors` in the worker's LoRA folder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: StrictStr = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+        description="LoRA name (letters, digits, '_' and '-'; never a path or URL).",
+    )
+    scale: Finite = Field(default=1.0, ge=-2.0, le=2.0, description="Strength, 1.0 as trained.")
 
 
 class GenerationOptions(BaseModel):
@@ -94,6 +107,9 @@ class GenerationOptions(BaseModel):
         default=None, gt=0.0, le=20.0, description="Flow-matching timestep shift (3 suits 480p)."
     )
     fps: StrictInt | None = Field(default=None, ge=1, le=60, description="Playback rate of the MP4 (16 default).")
+    loras: list[LoraChoice] | None = Field(
+        default=None, max_length=MAX_LORAS, description="Creator LoRAs to apply, by name."
+    )
     quality: Quality | None = Field(
         default=None,
         description="reference (50 steps, exact), fast (20 steps + step cache) or turbo (4-step LoRA);"
@@ -130,6 +146,14 @@ class GenerationOptions(BaseModel):
                 f" at most {MAX_PIXELS} (1280x720) are allowed"
             )
         return self
+
+    @field_validator("loras")
+    @classmethod
+    def _unique_loras(cls, value: list[LoraChoice] | None) -> list[LoraChoice] | None:
+        names = [choice.name for choice in value or []]
+        if len(names) != len(set(names)):
+            raise ValueError(f"each LoRA may be named once, got {names}")
+        return value
 
     @property
     def ignored_keys(self) -> list[str]:
@@ -212,6 +236,7 @@ class JobResult(BaseModel):
     numFrames: int | None = None
     fps: int | None = None
     quality: Quality | None = None
+    loras: list[LoraChoice] = Field(default_factory=list)
     durationSeconds: float | None = None
     steps: int | None = None
     guidanceScale: float | None = None

@@ -36,6 +36,7 @@ class GenerationRequest:
     flow_shift: float
     seed: int
     profile: QualityProfile = PROFILES["reference"]
+    loras: tuple[tuple[str, float], ...] = ()  # (LoRA name in the LoRA folder, scale)
     deadline: float | None = None  # time.monotonic() value after which denoising stops
 
 
@@ -54,12 +55,13 @@ class VideoGenerator:
         self._flow_shift = float(model.pipe.scheduler.config.get("flow_shift", 0.0))
         self._embeddings: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._cache_size = prompt_cache_size
-        self._adapters: dict[str, float] = {}
+        self._adapters: dict[str, float] = {}  # loaded adapter -> default scale
         self._profile: QualityProfile | None = None
+        self._active: dict[str, float] = {}
 
     # -- start-up -------------------------------------------------------------------------------
     def load_adapter(self, name: str, path: Path, scale: float = 1.0) -> None:
-        """Load a LoRA once, inactive until a profile asks for it."""
+        """Load a LoRA once, inactive until a job asks for it."""
         if not path.is_file():
             raise ModelLoadError(f"LoRA file for '{name}' not found: {path}")
         try:
@@ -67,10 +69,18 @@ class VideoGenerator:
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelLoadError(f"could not load LoRA '{name}' from {path}: {exc}") from exc
         self._adapters[name] = scale
+        # diffusers activates a freshly loaded adapter; keep it off until a job asks for it.
         self.model.pipe.disable_lora()
+        self._active = {}
 
     def has_adapter(self, name: str) -> bool:
         return name in self._adapters
+
+    def ensure_user_lora(self, name: str, folder: Path) -> None:
+        """Load a creator LoRA from the LoRA folder on first use; later jobs only switch it on."""
+        adapter = user_adapter_name(name)
+        if adapter not in self._adapters:
+            self.load_adapter(adapter, folder / f"{name}.safetensors")
 
     # -- per job --------------------------------------------------------------------------------
     def generate(self, request: GenerationRequest, progress: Progress, *, keep_latents: bool = False) -> Generated:
@@ -109,6 +119,7 @@ class VideoGenerator:
             started = time.perf_counter()
             self._use_flow_shift(request.flow_shift)
             self._use_profile(request.profile)
+            self._activate(self._wanted_adapters(request))
             stopped_at: list[int] = []
 
             def on_step_end(pipeline, step: int, timestep, callback_kwargs):
@@ -178,7 +189,7 @@ class VideoGenerator:
             self._flow_shift = flow_shift
 
     def _use_profile(self, profile: QualityProfile) -> None:
-        """Switch step caching and LoRA adapters only when the profile changes."""
+        """Switch step caching only when the profile changes."""
         if profile == self._profile:
             return
         transformer = self.model.pipe.transformer
@@ -186,13 +197,29 @@ class VideoGenerator:
             transformer.disable_cache()
         if profile.step_cache is not None:
             transformer.enable_cache(profile.step_cache())
-        if self._adapters:
-            if profile.adapter is None:
-                self.model.pipe.disable_lora()
-            else:
-                self.model.pipe.enable_lora()
-                self.model.pipe.set_adapters([profile.adapter], [self._adapters[profile.adapter]])
         self._profile = profile
+
+    def _wanted_adapters(self, request: GenerationRequest) -> dict[str, float]:
+        wanted = {user_adapter_name(name): scale for name, scale in request.loras}
+        if request.profile.adapter is not None:
+            wanted[request.profile.adapter] = self._adapters[request.profile.adapter]
+        return wanted
+
+    def _activate(self, wanted: dict[str, float]) -> None:
+        """Make exactly `wanted` the active LoRAs; the base weights are never reloaded."""
+        if wanted == self._active or not self._adapters:
+            return
+        pipe = self.model.pipe
+        if wanted:
+            pipe.enable_lora()
+            pipe.set_adapters(list(wanted), list(wanted.values()))
+        else:
+            pipe.disable_lora()
+        self._active = dict(wanted)
+
+
+def user_adapter_name(name: str) -> str:
+    return f"user_{name}"  # contract-checked names: letters, digits, '_' and '-' only
 
 
 def _free_accelerator_memory() -> None:

@@ -149,6 +149,7 @@ class Worker:
             guidanceScale=request.guidance_scale,
             flowShift=request.flow_shift,
             quality=request.profile.name,
+            loras=[{"name": name, "scale": scale} for name, scale in request.loras],
             model=self.generator.model.model_id,
             timings=_rounded(timings),
             ignoredFields=job.ignored_fields,
@@ -184,6 +185,7 @@ class Worker:
                 f"quality '{profile.name}' needs a step-distillation LoRA: set OURVIDZ_TURBO_LORA to its"
                 " .safetensors file on the volume"
             )
+        loras = self._check_loras(meta.loras or [])
         request = GenerationRequest(
             prompt=job.prompt,
             negative_prompt=meta.negativePrompt or "",
@@ -195,8 +197,29 @@ class Worker:
             flow_shift=float(meta.flowShift or profile.flow_shift or options.default_flow_shift),
             seed=seed,
             profile=profile,
+            loras=loras,
         )
         return request, meta.fps or DEFAULT_FPS
+
+    def _check_loras(self, choices: list) -> tuple[tuple[str, float], ...]:
+        """Every named LoRA must exist in the LoRA folder; load each on first use."""
+        if not choices:
+            return ()
+        folder = self.settings.lora_dir
+        available = sorted(p.stem for p in folder.glob("*.safetensors")) if folder and folder.is_dir() else []
+        details = [
+            {
+                "field": f"metadata.loras.{i}.name",
+                "message": f"unknown LoRA {c.name!r}; available: {', '.join(available) or 'none configured'}",
+            }
+            for i, c in enumerate(choices)
+            if c.name not in available
+        ]
+        if details:
+            raise InvalidInputError("; ".join(f"{d['field']}: {d['message']}" for d in details), details=details)
+        for choice in choices:
+            self.generator.ensure_user_lora(choice.name, folder)
+        return tuple((c.name, float(c.scale)) for c in choices)
 
     def _encode(self, job: JobInput, frames, fps: int) -> list[PendingAsset]:
         buckets = self.settings
