@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .accel import apply_speedups
+from .callback import CallbackSender
 from .config import Settings
 from .errors import ConfigurationError
 from .models import load_model
@@ -25,12 +26,22 @@ def make_storage(settings: Settings) -> Storage:
     return LocalStorage(settings.output_dir)
 
 
+def make_callback(settings: Settings) -> CallbackSender | None:
+    if not settings.job_callback_url:
+        return None
+    if settings.job_callback_secret is None:
+        # An unsigned callback lets anyone who learns the URL forge results.
+        raise ConfigurationError("JOB_CALLBACK_URL is set but JOB_CALLBACK_SECRET is not; callbacks must be signed")
+    return CallbackSender(settings.job_callback_url, settings.job_callback_secret.get_secret_value())
+
+
 def build_worker(settings: Settings) -> Worker:
     """Fail fast: storage settings first (cheap), then the model."""
     storage = make_storage(settings)
+    callback = make_callback(settings)
     model = load_model(settings)
     apply_speedups(model.pipe, settings, model.device)
     generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
     if settings.turbo_lora is not None:
         generator.load_adapter(TURBO_ADAPTER, settings.turbo_lora, settings.turbo_lora_scale)
-    return Worker(settings, generator, storage)
+    return Worker(settings, generator, storage, callback)

@@ -219,6 +219,15 @@ class Asset(BaseModel):
     url: str = Field(description="Signed URL (Supabase) or file URL (local storage).")
 
 
+class CallbackReport(BaseModel):
+    """Outcome of the optional direct callback (JOB_CALLBACK_URL); present only when configured."""
+
+    delivered: bool
+    attempts: int
+    httpStatus: int | None = None
+    error: str | None = None
+
+
 class JobResult(BaseModel):
     """What a completed job returns; `job-callback` reads the first five fields."""
 
@@ -246,6 +255,7 @@ class JobResult(BaseModel):
     ignoredFields: list[str] = Field(
         default_factory=list, description="Input keys the worker does not know and did not use."
     )
+    callback: CallbackReport | None = None
 
 
 class ErrorDetail(BaseModel):
@@ -262,6 +272,7 @@ class FailedResult(BaseModel):
     errorMessage: str
     errorCode: str
     errorDetails: list[ErrorDetail] = Field(default_factory=list)
+    callback: CallbackReport | None = None
 
 
 # User text is never echoed into errors (they reach logs and dashboards).

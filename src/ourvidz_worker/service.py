@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .callback import CallbackSender, callback_payload
 from .config import Settings
 from .contract import (
     ASPECT_SIZES,
@@ -53,10 +54,17 @@ class PendingAsset:
 class Worker:
     """One per process: holds the loaded model and the storage backend across jobs."""
 
-    def __init__(self, settings: Settings, generator: VideoGenerator, storage: Storage) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        generator: VideoGenerator,
+        storage: Storage,
+        callback: CallbackSender | None = None,
+    ) -> None:
         self.settings = settings
         self.generator = generator
         self.storage = storage
+        self.callback = callback
         self._secrets = secret_values(settings)
 
     def run(self, raw_input: Any, *, send_progress: ProgressSender | None = None) -> dict[str, Any]:
@@ -64,19 +72,26 @@ class Worker:
         job_id = _job_id_for_errors(raw_input)
         with job_context(job_id):
             log.info("job started")
-            try:
-                progress = Progress(send_progress, interval=self.settings.progress_interval)
-                result = self._run(raw_input, progress).model_dump(mode="json")
-            except WorkerError as exc:
-                log.warning("job failed", extra={"errorCode": exc.code, "error": exc.message})
-                return failure(job_id, exc, self._secrets)
-            except Exception as exc:
-                log.exception("job failed unexpectedly")
-                error = WorkerError(f"internal error: {type(exc).__name__}: {exc}")
-                error.code = "internal_error"
-                return failure(job_id, error, self._secrets)
-            log.info("job completed", extra={"timings": result["timings"], "outputs": _locations(result)})
+            result = self._result(raw_input, job_id, send_progress)
+            if self.callback is not None and job_id is not None:
+                # Best effort and never raises: the job's outcome is also returned to RunPod.
+                result["callback"] = self.callback.send(callback_payload(result))
             return result
+
+    def _result(self, raw_input: Any, job_id: str | None, send_progress: ProgressSender | None) -> dict[str, Any]:
+        try:
+            progress = Progress(send_progress, interval=self.settings.progress_interval)
+            result = self._run(raw_input, progress).model_dump(mode="json")
+        except WorkerError as exc:
+            log.warning("job failed", extra={"errorCode": exc.code, "error": exc.message})
+            return failure(job_id, exc, self._secrets)
+        except Exception as exc:
+            log.exception("job failed unexpectedly")
+            error = WorkerError(f"internal error: {type(exc).__name__}: {exc}")
+            error.code = "internal_error"
+            return failure(job_id, error, self._secrets)
+        log.info("job completed", extra={"timings": result["timings"], "outputs": _locations(result)})
+        return result
 
     def _run(self, raw_input: Any, progress: Progress) -> JobResult:
         started = time.perf_counter()

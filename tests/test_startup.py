@@ -1,0 +1,60 @@
+"""Start-up: no silent fallbacks in production, loud exits with the reason."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_settings
+from ourvidz_worker.app import build_worker, make_callback, make_storage
+from ourvidz_worker.errors import ConfigurationError, ModelLoadError
+from ourvidz_worker.storage.local import LocalStorage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_tiny_model_is_refused_on_runpod():
+    settings = make_settings(runpod_endpoint_id="ep", supabase_url="http://127.0.0.1:1", supabase_service_key="k" * 20)
+    with pytest.raises(ConfigurationError, match="OURVIDZ_MODEL=tiny"):
+        build_worker(settings)
+
+
+def test_missing_storage_credentials_are_refused_on_runpod():
+    with pytest.raises(ConfigurationError, match="SUPABASE_URL and SUPABASE_SERVICE_KEY"):
+        make_storage(make_settings(runpod_endpoint_id="ep"))
+
+
+def test_local_storage_is_the_default_off_runpod(tmp_path):
+    assert isinstance(make_storage(make_settings(output_dir=tmp_path)), LocalStorage)
+
+
+def test_half_configured_supabase_is_refused():
+    with pytest.raises(ValueError, match="must be set together"):
+        make_settings(supabase_url="https://project.supabase.co")
+
+
+def test_unsigned_callback_is_refused():
+    with pytest.raises(ConfigurationError, match="JOB_CALLBACK_SECRET"):
+        make_callback(make_settings(job_callback_url="https://example.invalid/functions/v1/job-callback"))
+
+
+def test_missing_model_directory_names_what_is_missing(tmp_path):
+    with pytest.raises(ModelLoadError) as caught:
+        build_worker(make_settings(model=str(tmp_path / "nowhere")))
+    assert str(tmp_path / "nowhere") in str(caught.value)
+
+
+def test_handler_exits_loudly_when_production_start_up_fails(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNPOD_", "SUPABASE_", "OURVIDZ_"))}
+    env.update(RUNPOD_ENDPOINT_ID="endpoint-1", OURVIDZ_MODEL="tiny", OURVIDZ_OUTPUT_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "handler.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert "start-up failed" in output and "SUPABASE_URL" in output
+    assert list(tmp_path.iterdir()) == []
