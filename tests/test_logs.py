@@ -76,3 +76,28 @@ def test_secrets_never_reach_logs_or_results(captured, tiny_model, output_dir):
 def test_settings_never_print_their_secrets():
     settings = make_settings(job_callback_secret=CALLBACK_SECRET)
     assert CALLBACK_SECRET not in repr(settings) and CALLBACK_SECRET not in str(settings.model_dump())
+
+
+def test_supabase_jobs_never_emit_the_service_key(captured, tiny_model):
+    """Success, storage failure and a wrong bucket against the Supabase wire protocol."""
+    from fake_supabase import running
+    from ourvidz_worker.storage.supabase import SupabaseStorage
+    from test_storage_supabase import supabase_settings
+
+    with running(service_key=SERVICE_KEY) as fake:
+        settings = supabase_settings(fake, job_callback_secret=CALLBACK_SECRET)
+        worker = Worker(settings, VideoGenerator(tiny_model), SupabaseStorage.from_settings(settings))
+        outputs = [worker.run(make_job("video"))]
+        fake.inject("status", status=503, times=10)
+        outputs.append(worker.run(make_job("video")))
+        fake.clear_faults()
+        wrong_bucket = Worker(
+            settings.model_copy(update={"bucket_videos": "no-such-bucket"}),
+            VideoGenerator(tiny_model),
+            SupabaseStorage.from_settings(settings),
+        )
+        outputs.append(wrong_bucket.run(make_job("video")))
+
+    assert [o["status"] for o in outputs] == ["completed", "failed", "failed"]
+    emitted = captured.getvalue() + json.dumps(outputs)
+    assert SERVICE_KEY not in emitted and CALLBACK_SECRET not in emitted
