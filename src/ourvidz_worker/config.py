@@ -13,6 +13,8 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TINY_MODEL = "tiny"
+TINY_VACE_MODEL = "tiny-vace"
+TINY_MODELS = (TINY_MODEL, TINY_VACE_MODEL)
 
 
 class Settings(BaseSettings):
@@ -20,7 +22,17 @@ class Settings(BaseSettings):
 
     model: str = Field(
         default=TINY_MODEL,
-        description="Diffusers-format Wan 2.1 directory, or 'tiny' (random weights, local runs only).",
+        description="Wan 2.1 weights: a folder (Diffusers or original layout), a repo id or name looked up on the"
+        " volume (e.g. t2v-1.3b), or 'tiny' / 'tiny-vace' (random weights, local runs and tests only).",
+    )
+    volume_root: Path = Field(
+        default=Path("/runpod-volume"),
+        description="Where model names in OURVIDZ_MODEL are looked up (RunPod mounts the network volume here).",
+    )
+    model_config_dir: Path | None = Field(
+        default=None,
+        description="Diffusers configs (transformer/, vae/, text_encoder/ config.json) for original-layout weights"
+        " of a size not shipped in model_configs/ (only 1.3B and 14B are).",
     )
     device: Literal["auto", "cuda", "cpu"] = Field(
         default="auto", description="Where the model runs; 'auto' picks CUDA when present."
@@ -45,6 +57,7 @@ class Settings(BaseSettings):
     bucket_thumbnails: str = Field(default="video-thumbnails", description="JPEG thumbnails.")
     bucket_previews: str = Field(default="scene-previews", description="Preview stills.")
     bucket_images: str = Field(default="scene-previews", description="Stills of `image` jobs.")
+    bucket_characters: str = Field(default="character-images", description="Character reference images (read).")
     signed_url_ttl: int = Field(
         default=7 * 24 * 3600, ge=60, le=365 * 24 * 3600, description="Signed URL lifetime, seconds."
     )
@@ -129,6 +142,52 @@ class Settings(BaseSettings):
     )
     supabase_backoff: float = Field(
         default=1.0, ge=0.0, le=60.0, description="First retry delay, seconds; doubles each retry, plus jitter."
+    )
+
+    # Prompt enhancement
+    enhancer: Literal["template", "local", "openai"] = Field(
+        default="template",
+        description="Who rewrites prompts: 'template' (deterministic template-v1), 'local' (an instruction-tuned"
+        " LLM from OURVIDZ_ENHANCER_MODEL) or 'openai' (an OpenAI-compatible /chat/completions endpoint). LLM"
+        " answers are checked; a bad one falls back to the template and the job's result says why.",
+    )
+    enhancer_model: Path | None = Field(
+        default=None,
+        description="local: the LLM's folder (config.json, weights, a tokenizer with a chat template), e.g."
+        " Qwen2.5-3B-Instruct on the volume; a Hugging Face cache folder models--ORG--NAME works too.",
+    )
+    enhancer_device: Literal["auto", "cuda", "cpu"] = Field(
+        default="auto", description="Where the local LLM runs; 'auto' is the GPU (beside the video model) when present."
+    )
+    enhancer_dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        default="auto", description="Local LLM precision; 'auto' is bfloat16 on CUDA, float32 on CPU."
+    )
+    enhancer_max_new_tokens: int = Field(
+        default=320, ge=16, le=2048, description="Most tokens an LLM may write for one prompt."
+    )
+    enhancer_max_chars: int = Field(
+        default=1200, ge=100, le=2000, description="Longest enhanced prompt accepted from an LLM, characters."
+    )
+    enhancer_timeout: float = Field(
+        default=20.0, gt=0.0, le=300.0, description="Seconds an LLM may take for one prompt (per HTTP request)."
+    )
+    enhancer_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries per request to the OpenAI-compatible endpoint on 429/5xx."
+    )
+    enhancer_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OURVIDZ_ENHANCER_BASE_URL", "OPENAI_BASE_URL"),
+        description="openai: the API root, e.g. https://api.openai.com/v1 or http://localhost:8000/v1.",
+    )
+    enhancer_api_model: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OURVIDZ_ENHANCER_API_MODEL", "OPENAI_MODEL"),
+        description="openai: the model name sent with each request.",
+    )
+    enhancer_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OURVIDZ_ENHANCER_API_KEY", "OPENAI_API_KEY"),
+        description="openai: sent as a Bearer token; never logged.",
     )
 
 

@@ -1,14 +1,23 @@
-"""Finding and loading the Wan 2.1 pipeline, and the built-in tiny model.
+"""Loading the Wan 2.1 pipeline once per process, and the built-in tiny model.
 
-`OURVIDZ_MODEL` is either a Diffusers-format directory or `tiny`: the real diffusers Wan
-pipeline with tiny random-weight configs built in code (fixed seed, no download), for local runs
-and tests. On RunPod `tiny` and missing weights fail start-up; there is no fallback.
+`OURVIDZ_MODEL` is `tiny` (the real diffusers Wan pipeline with tiny random-weight configs built in
+code: fixed seed, no download, for local runs and tests) or weights that `weights` finds and
+verifies: a Diffusers-format folder, loaded with `from_pretrained`, or the original Wan 2.1 files,
+loaded with `from_single_file` against the Diffusers configs shipped in `model_configs/` (picked
+by the transformer's shapes) so that nothing is fetched. The original UMT5 checkpoint maps onto
+transformers' `UMT5EncoderModel` by renaming keys only. Every failure is a ModelLoadError; on
+RunPod `tiny` and missing weights fail start-up, there is no fallback.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+import pickle
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -17,18 +26,41 @@ from diffusers import (
     UniPCMultistepScheduler,
     WanPipeline,
     WanTransformer3DModel,
+    WanVACEPipeline,
+    WanVACETransformer3DModel,
 )
+from diffusers.loaders.single_file_utils import (
+    convert_wan_transformer_to_diffusers,
+    convert_wan_vae_to_diffusers,
+)
+from safetensors import SafetensorError, safe_open
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import BPE
-from transformers import PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
+from transformers import AutoTokenizer, PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
 
-from .config import TINY_MODEL, Settings
+from .config import TINY_MODELS, TINY_VACE_MODEL, Settings
 from .errors import ConfigurationError, ModelLoadError
+from .weights import (
+    SIZES_480P,
+    SIZES_720P,
+    ModelFiles,
+    config_dir_for,
+    locate_weights,
+    transformer_shape,
+    variant_for,
+)
 
 log = logging.getLogger(__name__)
 
-DIFFUSERS_LAYOUT = ("model_index.json", "transformer", "vae", "text_encoder", "tokenizer", "scheduler")
 TINY_SEED = 0
+# Tiny runs any size; it offers both presets so tests can exercise them.
+TINY_SIZES: Mapping[str, Mapping[str, tuple[int, int]]] = {"480p": SIZES_480P, "720p": SIZES_720P}
+CUSTOM_SIZES: Mapping[str, Mapping[str, tuple[int, int]]] = {"480p": SIZES_480P}
+LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, EOFError, pickle.UnpicklingError, SafetensorError)
+
+
+def _pixels(sizes: Mapping[str, Mapping[str, tuple[int, int]]]) -> int:
+    return max(w * h for preset in sizes.values() for w, h in preset.values())
 
 
 @dataclass(frozen=True)
@@ -37,6 +69,14 @@ class LoadedModel:
     model_id: str
     device: torch.device
     max_frames: int
+    # "tiny" | "t2v-1.3b" | "t2v-14b" | "custom" (other shapes, loaded with explicit configs)
+    variant: str = "tiny"
+    # Preset sizes by resolution then aspect, (width, height): 480p for every model, 720p for 14B.
+    sizes: Mapping[str, Mapping[str, tuple[int, int]]] = field(default_factory=lambda: TINY_SIZES)
+    max_pixels: int = _pixels(TINY_SIZES)  # largest width x height the model is meant for
+
+    def supports(self, width: int, height: int) -> bool:
+        return width * height <= self.max_pixels
 
 
 def resolve_device(settings: Settings) -> torch.device:
@@ -55,9 +95,11 @@ def resolve_dtype(settings: Settings, device: torch.device) -> torch.dtype:
 
 def flow_scheduler(flow_shift: float) -> UniPCMultistepScheduler:
     """The scheduler diffusers recommends for Wan 2.1 (flow matching, UniPC)."""
-    return UniPCMultistepScheduler(
-        prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=flow_shift
-    )
+    return UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=flow_shift)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tiny model
 
 
 def build_tiny_tokenizer() -> PreTrainedTokenizerFast:
@@ -68,16 +110,15 @@ def build_tiny_tokenizer() -> PreTrainedTokenizerFast:
     tokenizer.normalizer = normalizers.NFKC()
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="$A </s>", special_tokens=[("</s>", vocab["</s>"])]
-    )
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
-    )
+    tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", vocab["</s>"])])
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
 
 
-def build_tiny_pipeline(flow_shift: float = 3.0) -> WanPipeline:
-    """Real WanPipeline, tiny random weights from a fixed seed: identical in every process."""
+def build_tiny_pipeline(flow_shift: float = 3.0, *, vace: bool = False) -> WanPipeline | WanVACEPipeline:
+    """Real WanPipeline, tiny random weights from a fixed seed: identical in every process.
+
+    `vace=True` builds the image-conditioned variant (WanVACEPipeline: first frame, reference images).
+    """
     tokenizer = build_tiny_tokenizer()
     torch.manual_seed(TINY_SEED)
     text_encoder = UMT5EncoderModel(
@@ -104,21 +145,26 @@ def build_tiny_pipeline(flow_shift: float = 3.0) -> WanPipeline:
         temperal_downsample=[False, True, True],
     )
     torch.manual_seed(TINY_SEED)
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        in_channels=16,
-        out_channels=16,
-        text_dim=32,
-        freq_dim=256,
-        ffn_dim=32,
-        num_layers=2,
-        cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=1024,
-    )
-    return WanPipeline(
+    shape = {
+        "patch_size": (1, 2, 2),
+        "num_attention_heads": 2,
+        "attention_head_dim": 12,
+        "in_channels": 16,
+        "out_channels": 16,
+        "text_dim": 32,
+        "freq_dim": 256,
+        "ffn_dim": 32,
+        "num_layers": 2,
+        "cross_attn_norm": True,
+        "qk_norm": "rms_norm_across_heads",
+        "rope_max_seq_len": 1024,
+    }
+    if vace:
+        # VACE hints: 16 video-latent + 16 reactive-latent + 64 mask channels, into both blocks.
+        transformer = WanVACETransformer3DModel(**shape, vace_layers=[0, 1], vace_in_channels=96)
+    else:
+        transformer = WanTransformer3DModel(**shape)
+    return (WanVACEPipeline if vace else WanPipeline)(
         tokenizer=tokenizer,
         text_encoder=text_encoder.eval(),
         vae=vae.eval(),
@@ -127,47 +173,242 @@ def build_tiny_pipeline(flow_shift: float = 3.0) -> WanPipeline:
     )
 
 
-def check_diffusers_dir(path: Path) -> None:
-    """Raise ModelLoadError listing every missing part, before any weight is read."""
-    if not path.is_dir():
-        raise ModelLoadError(
-            f"OURVIDZ_MODEL={path}: no such directory; expected a Diffusers-format Wan 2.1 folder"
-            f" holding {', '.join(DIFFUSERS_LAYOUT)}"
-        )
-    missing = [name for name in DIFFUSERS_LAYOUT if not (path / name).exists()]
-    if missing:
-        raise ModelLoadError(
-            f"OURVIDZ_MODEL={path} is not a Diffusers-format Wan 2.1 folder: missing {', '.join(missing)}"
-        )
+# ---------------------------------------------------------------------------------------------
+# Original Wan 2.1 files
+
+# models_t5_umt5-xxl-enc-bf16.pth -> transformers' UMT5EncoderModel: renaming only.
+T5_RENAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"^token_embedding\.weight$", "shared.weight"),
+        (r"^norm\.weight$", "encoder.final_layer_norm.weight"),
+        (r"^blocks\.(\d+)\.norm1\.weight$", r"encoder.block.\1.layer.0.layer_norm.weight"),
+        (r"^blocks\.(\d+)\.attn\.([qkvo])\.weight$", r"encoder.block.\1.layer.0.SelfAttention.\2.weight"),
+        (
+            r"^blocks\.(\d+)\.pos_embedding\.embedding\.weight$",
+            r"encoder.block.\1.layer.0.SelfAttention.relative_attention_bias.weight",
+        ),
+        (r"^blocks\.(\d+)\.norm2\.weight$", r"encoder.block.\1.layer.1.layer_norm.weight"),
+        (r"^blocks\.(\d+)\.ffn\.gate\.0\.weight$", r"encoder.block.\1.layer.1.DenseReluDense.wi_0.weight"),
+        (r"^blocks\.(\d+)\.ffn\.fc1\.weight$", r"encoder.block.\1.layer.1.DenseReluDense.wi_1.weight"),
+        (r"^blocks\.(\d+)\.ffn\.fc2\.weight$", r"encoder.block.\1.layer.1.DenseReluDense.wo.weight"),
+    )
+)
 
 
-def load_model(settings: Settings) -> LoadedModel:
-    """Build the pipeline once per process; every failure is a ModelLoadError with the reason."""
-    if settings.model == TINY_MODEL:
+def t5_key_to_transformers(key: str) -> str | None:
+    """The UMT5EncoderModel name of an original Wan T5 key; None for a key it has no place for."""
+    for pattern, replacement in T5_RENAMES:
+        if pattern.match(key):
+            return pattern.sub(replacement, key)
+    return None
+
+
+def _torch_load(path: Path) -> dict[str, torch.Tensor]:
+    """A torch.save state dict, memory-mapped where the format allows, without running pickled code."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"{path}: cannot be read as a PyTorch checkpoint ({exc})") from exc
+    while isinstance(checkpoint, dict) and isinstance(checkpoint.get("state_dict"), dict):
+        checkpoint = checkpoint["state_dict"]
+    if not isinstance(checkpoint, dict) or not all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        raise ModelLoadError(f"{path}: not a state dict of tensors")
+    return checkpoint
+
+
+def _check_fit(
+    loaded: Mapping[str, torch.Tensor], expected: Mapping[str, torch.Tensor], source: Path, config_dir: Path
+) -> None:
+    """Every tensor the configured model has, with its shape, and nothing else; else ModelLoadError."""
+    missing = sorted(set(expected) - set(loaded))
+    unexpected = sorted(set(loaded) - set(expected))
+    reshaped = [
+        f"{k} {tuple(loaded[k].shape)} vs {tuple(expected[k].shape)}"
+        for k in expected
+        if k in loaded and loaded[k].shape != expected[k].shape
+    ]
+    if not (missing or unexpected or reshaped):
+        return
+    parts = [
+        f"{len(names)} {what} ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})"
+        for what, names in (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("with another shape (file vs config)", reshaped),
+        )
+        if names
+    ]
+    details = [
+        {"path": str(source), "problem": f"{what}: {name}"}
+        for what, names in (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("shape", reshaped),
+        )
+        for name in names[:20]
+    ]
+    raise ModelLoadError(
+        f"{source} does not fit the config in {config_dir}: tensors " + "; ".join(parts), details=details
+    )
+
+
+def _from_single_file(
+    cls: type[WanTransformer3DModel] | type[AutoencoderKLWan],
+    checkpoint: dict[str, torch.Tensor],
+    convert: Callable[..., dict[str, torch.Tensor]],
+    config_dir: Path,
+    dtype: torch.dtype,
+    source: Path,
+):
+    """Convert original keys, check them against the configured model, then `from_single_file`.
+
+    from_single_file alone ignores missing tensors and leaves them random when accelerate is absent;
+    the check makes any mismatch a start-up error naming the tensors.
+    """
+    try:
+        config = cls.load_config(str(config_dir), local_files_only=True)
+        with torch.device("meta"):
+            expected = cls.from_config(config).state_dict()
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"{config_dir}: not a usable {cls.__name__} config ({exc})") from exc
+    if set(checkpoint) != set(expected):
+        checkpoint = convert(checkpoint=checkpoint, config=config)
+    _check_fit(checkpoint, expected, source, config_dir)
+    try:
+        return cls.from_single_file(checkpoint, config=str(config_dir), dtype=dtype, local_files_only=True)
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"could not build {cls.__name__} from {source}: {exc}") from exc
+
+
+def load_original_transformer(paths: tuple[Path, ...], config_dir: Path, dtype: torch.dtype) -> WanTransformer3DModel:
+    """The safetensors file(s), cast tensor by tensor: a float32 checkpoint is never whole in RAM as float32."""
+    checkpoint: dict[str, torch.Tensor] = {}
+    for path in paths:
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                for key in f.keys():  # noqa: SIM118 (safe_open is not a mapping)
+                    checkpoint[key] = f.get_tensor(key).to(dtype)
+        except LOAD_ERRORS as exc:
+            raise ModelLoadError(f"{path}: cannot be read as safetensors ({exc})") from exc
+    return _from_single_file(
+        WanTransformer3DModel, checkpoint, convert_wan_transformer_to_diffusers, config_dir, dtype, paths[0]
+    )
+
+
+def load_original_vae(path: Path, config_dir: Path) -> AutoencoderKLWan:
+    """Wan2.1_VAE.pth, kept in float32: decoding is a small share of the time and bf16 bands."""
+    checkpoint = {k: v.float() for k, v in _torch_load(path).items()}
+    return _from_single_file(
+        AutoencoderKLWan, checkpoint, convert_wan_vae_to_diffusers, config_dir, torch.float32, path
+    )
+
+
+def load_original_t5(path: Path, config_dir: Path, dtype: torch.dtype) -> UMT5EncoderModel:
+    checkpoint = _torch_load(path)
+    renamed: dict[str, torch.Tensor] = {}
+    unknown: list[str] = []
+    for key, tensor in checkpoint.items():
+        new_key = t5_key_to_transformers(key)
+        if new_key is None:
+            unknown.append(key)
+        else:
+            renamed[new_key] = tensor
+    try:
+        config = UMT5Config.from_pretrained(str(config_dir), local_files_only=True)
+        with torch.device("meta"):
+            expected = UMT5EncoderModel(config).state_dict()
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"{config_dir}: not a usable UMT5 config ({exc})") from exc
+    expected.pop("encoder.embed_tokens.weight", None)  # tied to shared.weight
+    _check_fit({**renamed, **dict.fromkeys(unknown, torch.empty(0))}, expected, path, config_dir)
+    try:
+        model = UMT5EncoderModel.from_pretrained(None, config=config, state_dict=renamed, dtype=dtype)
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"could not build UMT5EncoderModel from {path}: {exc}") from exc
+    return model.eval()
+
+
+def load_original_pipeline(files: ModelFiles, config_dir: Path, dtype: torch.dtype, flow_shift: float) -> WanPipeline:
+    """Original Wan 2.1 files + Diffusers configs from `config_dir` -> WanPipeline, offline."""
+    transformer = load_original_transformer(files.transformer, config_dir / "transformer", dtype)
+    vae = load_original_vae(files.vae, config_dir / "vae")
+    text_encoder = load_original_t5(files.text_encoder, config_dir / "text_encoder", dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(files.tokenizer), local_files_only=True)
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"{files.tokenizer}: not a usable tokenizer folder ({exc})") from exc
+    return WanPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae.eval(),
+        transformer=transformer.eval(),
+        scheduler=flow_scheduler(flow_shift),
+    )
+
+
+def load_diffusers_pipeline(root: Path, dtype: torch.dtype) -> WanPipeline | WanVACEPipeline:
+    try:
+        # A VACE folder (image conditioning) names its own pipeline class; anything else is text-to-video.
+        index = json.loads((root / "model_index.json").read_text())
+        pipeline_class = WanVACEPipeline if index.get("_class_name") == "WanVACEPipeline" else WanPipeline
+        # The VAE stays float32: its decode is a small share of the time and bf16 bands.
+        vae = AutoencoderKLWan.from_pretrained(root, subfolder="vae", dtype=torch.float32, local_files_only=True)
+        return pipeline_class.from_pretrained(root, vae=vae, dtype=dtype, local_files_only=True)
+    except LOAD_ERRORS as exc:
+        raise ModelLoadError(f"could not load Wan 2.1 from {root}: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def load_model(settings: Settings, *, volume_root: Path | None = None, config_dir: Path | None = None) -> LoadedModel:
+    """Build the pipeline once per process; every failure is a ModelLoadError with the reason.
+
+    `volume_root` (default /runpod-volume) is where model names are looked up; `config_dir`
+    holds Diffusers configs for original-layout weights of a size this package does not ship.
+    """
+    if settings.model in TINY_MODELS:
         if settings.in_production:
             raise ConfigurationError(
                 "OURVIDZ_MODEL=tiny is a random-weight model for local runs and tests; on RunPod"
-                " set OURVIDZ_MODEL to a Wan 2.1 weights directory"
+                " set OURVIDZ_MODEL to Wan 2.1 weights (a folder, or a name such as t2v-1.3b)"
             )
         device = resolve_device(settings)
-        pipe = build_tiny_pipeline(settings.default_flow_shift).to(device)
-        model_id = TINY_MODEL
+        pipe = build_tiny_pipeline(settings.default_flow_shift, vace=settings.model == TINY_VACE_MODEL).to(device)
+        pipe.set_progress_bar_config(disable=True)
+        return LoadedModel(pipe=pipe, model_id=settings.model, device=device, max_frames=settings.max_frames)
+
+    volume_root = volume_root or settings.volume_root
+    config_dir = config_dir or settings.model_config_dir
+    files = locate_weights(settings.model, Path(volume_root))
+    shape = transformer_shape(files)
+    device = resolve_device(settings)
+    dtype = resolve_dtype(settings, device)
+    log.info(
+        "loading weights",
+        extra={"model": files.name, "layout": files.layout, "path": str(files.root), "shape": str(shape)},
+    )
+    if files.layout == "diffusers":
+        variant = variant_for(shape)
+        pipe = load_diffusers_pipeline(files.root, dtype)
     else:
-        path = Path(settings.model).expanduser()
-        check_diffusers_dir(path)
-        device = resolve_device(settings)
-        dtype = resolve_dtype(settings, device)
-        try:
-            # The VAE stays float32: its decode is a small share of the time and bf16 bands.
-            vae = AutoencoderKLWan.from_pretrained(
-                path, subfolder="vae", torch_dtype=torch.float32, local_files_only=True
-            )
-            pipe = WanPipeline.from_pretrained(path, vae=vae, torch_dtype=dtype, local_files_only=True).to(
-                device
-            )
-        except (OSError, ValueError, RuntimeError, KeyError) as exc:
-            raise ModelLoadError(f"could not load Wan 2.1 from {path}: {exc}") from exc
-        model_id = path.name
+        configs, variant = config_dir_for(shape, Path(config_dir) if config_dir else None)
+        pipe = load_original_pipeline(files, configs, dtype, settings.default_flow_shift)
+    try:
+        pipe = pipe.to(device)
+    except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
+        raise ModelLoadError(f"could not move {files.name} to {device}: {exc}") from exc
     pipe.set_progress_bar_config(disable=True)
-    log.info("model ready", extra={"model": model_id, "device": str(device)})
-    return LoadedModel(pipe=pipe, model_id=model_id, device=device, max_frames=settings.max_frames)
+    sizes = variant.sizes if variant else CUSTOM_SIZES
+    loaded = LoadedModel(
+        pipe=pipe,
+        model_id=files.name,
+        device=device,
+        max_frames=settings.max_frames,
+        variant=variant.name if variant else "custom",
+        sizes=sizes,
+        max_pixels=_pixels(sizes),
+    )
+    log.info("model ready", extra={"model": loaded.model_id, "variant": loaded.variant, "device": str(device)})
+    return loaded
