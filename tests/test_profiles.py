@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from conftest import make_job, make_settings, stored_files
+from ourvidz_worker.contract import parse_job_input
 from ourvidz_worker.pipeline import VideoGenerator
 from ourvidz_worker.profiles import TURBO_ADAPTER
 from ourvidz_worker.progress import Progress
@@ -18,9 +19,8 @@ from ourvidz_worker.storage.local import LocalStorage
 
 
 def _frames(worker: Worker, **metadata) -> np.ndarray:
-    job = make_job("video", **metadata)
-    request, _ = worker.resolve(__import__("ourvidz_worker.contract").contract.parse_job_input(job))
-    return worker.generator.generate(request, Progress(None)).frames
+    job = parse_job_input(make_job("video", **metadata))
+    return worker.generator.generate(worker.planner.plan(job, job.prompt).request, Progress(None)).frames
 
 
 def write_lora(path, transformer, *, community_format: bool) -> None:

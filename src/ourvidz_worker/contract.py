@@ -8,6 +8,7 @@ never guesses: every error names the field, what is wrong, and what is allowed.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -15,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -43,6 +45,10 @@ FRAME_LIMIT = 241  # hard ceiling of the contract; the model's own limit is chec
 MAX_PROMPT_CHARS = 4000
 MAX_SEED = 2**32 - 1
 MAX_LORAS = 4
+MAX_TARGET_SECONDS = 30
+OBJECT_PATH_PATTERN = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127})+$"
+)
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 Uuid = Annotated[
@@ -107,6 +113,26 @@ class GenerationOptions(BaseModel):
         default=None, gt=0.0, le=20.0, description="Flow-matching timestep shift (3 suits 480p)."
     )
     fps: StrictInt | None = Field(default=None, ge=1, le=60, description="Playback rate of the MP4 (16 default).")
+    previewPath: StrictStr | None = Field(
+        default=None,
+        max_length=512,
+        description="The approved preview still (path in the previews bucket, under the user's folder);"
+        " a `video` job starts from it when the model supports image conditioning.",
+    )
+    characterImagePath: StrictStr | None = Field(
+        default=None,
+        max_length=512,
+        description="Character reference image (path in the character-images bucket, under the user's folder).",
+    )
+    targetDuration: Finite | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_TARGET_SECONDS,
+        description="Seconds of a `video` job longer than one clip (up to 30): clips are chained.",
+    )
+    enhance: StrictBool | None = Field(
+        default=None, description="Rewrite the prompt with the configured enhancer before generating."
+    )
     loras: list[LoraChoice] | None = Field(
         default=None, max_length=MAX_LORAS, description="Creator LoRAs to apply, by name."
     )
@@ -202,6 +228,20 @@ class JobInput(BaseModel):
             data = {**data, "metadata": {}}
         return data
 
+    @model_validator(mode="after")
+    def _paths_are_the_users_own(self) -> JobInput:
+        for name in ("previewPath", "characterImagePath"):
+            path = getattr(self.metadata, name)
+            if path is None:
+                continue
+            if not OBJECT_PATH_PATTERN.match(path) or ".." in path:
+                raise ValueError(f"metadata.{name}: must be an object path like {self.userId}/videos/<id>/preview.jpg")
+            if path.split("/", 1)[0] != self.userId:
+                raise ValueError(f"metadata.{name}: must be inside the job user's own folder ({self.userId}/...)")
+        if self.metadata.targetDuration is not None and self.jobType != "video":
+            raise ValueError("metadata.targetDuration: only `video` jobs can be longer than one clip")
+        return self
+
     @property
     def ignored_fields(self) -> list[str]:
         return sorted(self.model_extra or {}) + [f"metadata.{k}" for k in self.metadata.ignored_keys]
@@ -246,6 +286,11 @@ class JobResult(BaseModel):
     fps: int | None = None
     quality: Quality | None = None
     loras: list[LoraChoice] = Field(default_factory=list)
+    conditioning: dict[str, str | int] | None = Field(
+        default=None,
+        description="How the preview still, character and clip chaining were used (firstFrame, character, clips,"
+        " notes); null when none applied.",
+    )
     durationSeconds: float | None = None
     steps: int | None = None
     guidanceScale: float | None = None
@@ -277,6 +322,15 @@ class FailedResult(BaseModel):
 
 # User text is never echoed into errors (they reach logs and dashboards).
 PRIVATE_TEXT_FIELDS = ("prompt", "negativePrompt", "characterDescription")
+
+
+def _detail(error: dict[str, Any]) -> dict[str, str]:
+    field, message = _field_name(error["loc"]), _describe(error)
+    # Cross-field validators name the field they reject at the start of their message.
+    named = re.match(r"^(metadata\.\w+): (.*)$", message, re.DOTALL)
+    if error["type"] == "value_error" and named and field in ("input", "metadata"):
+        field, message = named.groups()
+    return {"field": field, "message": message}
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -319,6 +373,6 @@ def parse_job_input(raw: Any) -> JobInput:
     try:
         return JobInput.model_validate(raw)
     except ValidationError as exc:
-        details = [{"field": _field_name(err["loc"]), "message": _describe(err)} for err in exc.errors()]
+        details = [_detail(err) for err in exc.errors()]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         raise InvalidInputError(summary, details=details) from None

@@ -71,6 +71,26 @@ def encode_png(frame: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def decode_image(data: bytes, width: int, height: int) -> np.ndarray:
+    """An uploaded still as (height, width, 3) uint8, center-cropped to the aspect, then resized.
+
+    Raises ValueError when the bytes are not an image Pillow can read.
+    """
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"not a readable image ({exc})") from exc
+    image = image.convert("RGB")
+    scale = max(width / image.width, height / image.height)
+    crop_w, crop_h = round(width / scale), round(height / scale)
+    left, top = (image.width - crop_w) // 2, (image.height - crop_h) // 2
+    image = image.crop((left, top, left + crop_w, top + crop_h))
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    return np.asarray(image, dtype=np.uint8).copy()
+
+
 def thumbnail_size(width: int, height: int, max_side: int = THUMBNAIL_MAX_SIDE) -> tuple[int, int]:
     scale = min(1.0, max_side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))

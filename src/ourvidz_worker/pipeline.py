@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from diffusers import WanVACEPipeline
+from PIL import Image
 
 from .errors import GenerationError, ModelLoadError, OutOfMemoryError
 from .models import LoadedModel
@@ -37,6 +39,8 @@ class GenerationRequest:
     seed: int
     profile: QualityProfile = PROFILES["reference"]
     loras: tuple[tuple[str, float], ...] = ()  # (LoRA name in the LoRA folder, scale)
+    first_frame: np.ndarray | None = field(default=None, compare=False)  # (H, W, 3) uint8 the clip starts from
+    reference_image: np.ndarray | None = field(default=None, compare=False)  # character reference (VACE)
     deadline: float | None = None  # time.monotonic() value after which denoising stops
 
 
@@ -72,6 +76,11 @@ class VideoGenerator:
         # diffusers activates a freshly loaded adapter; keep it off until a job asks for it.
         self.model.pipe.disable_lora()
         self._active = {}
+
+    @property
+    def supports_conditioning(self) -> bool:
+        """Image conditioning (first frame, reference images) needs a VACE model."""
+        return isinstance(self.model.pipe, WanVACEPipeline)
 
     def has_adapter(self, name: str) -> bool:
         return name in self._adapters
@@ -120,9 +129,18 @@ class VideoGenerator:
             self._use_flow_shift(request.flow_shift)
             self._use_profile(request.profile)
             self._activate(self._wanted_adapters(request))
+            conditioning, anchor, references = self._conditioning(request)
             stopped_at: list[int] = []
 
             def on_step_end(pipeline, step: int, timestep, callback_kwargs):
+                if anchor is not None:
+                    # Hold latent frame 0 on the conditioning image at this step's noise level, so the
+                    # clip ends exactly on it (the VAE decodes latent frame 0 into pixel frame 0 alone).
+                    sigma = float(pipeline.scheduler.sigmas[step + 1])
+                    latents = callback_kwargs["latents"]
+                    latents[:, :, references : references + 1] = ((1 - sigma) * anchor[0] + sigma * anchor[1]).to(
+                        latents.dtype
+                    )
                 progress.step(step + 1, request.steps)
                 if request.deadline is not None and time.monotonic() > request.deadline:
                     stopped_at.append(step + 1)
@@ -141,7 +159,9 @@ class VideoGenerator:
                 output_type="latent",
                 callback_on_step_end=on_step_end,
                 max_sequence_length=MAX_SEQUENCE_LENGTH,
+                **conditioning,
             ).frames
+            latents = latents[:, :, references:]  # VACE prepends one latent frame per reference image
             if stopped_at:
                 raise GenerationError(
                     f"job deadline reached: denoising stopped after step {stopped_at[0]} of {request.steps}"
@@ -153,6 +173,45 @@ class VideoGenerator:
             frames = self.decode(latents)
             timings["decode"] = time.perf_counter() - started
         return Generated(frames=frames, timings=timings, latents=latents)
+
+    def _conditioning(self, request: GenerationRequest) -> tuple[dict, tuple[torch.Tensor, torch.Tensor] | None, int]:
+        """VACE inputs for a first frame and/or reference image, and the latent anchor of frame 0."""
+        if request.first_frame is None and request.reference_image is None:
+            return {}, None, 0
+        if not self.supports_conditioning:
+            raise GenerationError("image conditioning needs an image-conditioned (VACE) model")
+        conditioning: dict = {}
+        anchor = None
+        size = (request.width, request.height)
+        if request.first_frame is not None:
+            # VACE: frame 0 is given and kept (mask 0); every other frame is generated (mask 255).
+            first = Image.fromarray(request.first_frame)
+            blank, keep, generate = (
+                Image.new("RGB", size, (127, 127, 127)),
+                Image.new("L", size, 0),
+                Image.new("L", size, 255),
+            )
+            conditioning["video"] = [first] + [blank] * (request.num_frames - 1)
+            conditioning["mask"] = [keep] + [generate] * (request.num_frames - 1)
+            target = self.encode_image(request.first_frame)
+            noise = torch.randn(target.shape, generator=torch.Generator("cpu").manual_seed(request.seed + 1))
+            anchor = (target, noise.to(target.device, target.dtype))
+        references = 0
+        if request.reference_image is not None:
+            conditioning["reference_images"] = [Image.fromarray(request.reference_image)]
+            references = 1
+        return conditioning, anchor, references
+
+    def encode_image(self, frame: np.ndarray) -> torch.Tensor:
+        """One image as a normalized latent frame (1, C, 1, h, w), as the transformer sees latents."""
+        vae = self.model.pipe.vae
+        pixels = torch.from_numpy(frame).to(vae.device, torch.float32).permute(2, 0, 1)[None, :, None]
+        pixels = (pixels / 127.5 - 1).to(vae.dtype)
+        latent = vae.encode(pixels).latent_dist.mode()
+        shape = (1, vae.config.z_dim, 1, 1, 1)
+        mean = torch.tensor(vae.config.latents_mean, device=latent.device, dtype=latent.dtype).view(shape)
+        std = torch.tensor(vae.config.latents_std, device=latent.device, dtype=latent.dtype).view(shape)
+        return ((latent - mean) / std).to(self.model.device, torch.float32)
 
     def embed(self, text: str) -> torch.Tensor:
         """UMT5 embeddings of one text, from the per-process cache when seen recently."""

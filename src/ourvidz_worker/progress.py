@@ -31,16 +31,21 @@ class Progress:
         self._clock = clock
         self._last_sent = float("-inf")
         self.stage_name: str | None = None
+        self._clip: dict[str, int] = {}
+
+    def clip(self, index: int, count: int) -> None:
+        """Long videos: every later update says which clip of how many it belongs to."""
+        self._clip = {"clip": index + 1, "clips": count}
 
     def stage(self, name: str) -> None:
         self.stage_name = name
-        self._emit({"stage": name})
+        self._emit({"stage": name, **self._clip})
 
     def step(self, current: int, total: int) -> None:
         now = self._clock()
         if current < total and now - self._last_sent < self._interval:
             return
-        self._emit({"stage": self.stage_name, "step": current, "total": total})
+        self._emit({"stage": self.stage_name, "step": current, "total": total, **self._clip})
 
     def _emit(self, payload: dict[str, Any]) -> None:
         self._last_sent = self._clock()

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from .callback import CallbackSender, callback_payload
 from .config import Settings
 from .contract import (
-    ASPECT_SIZES,
-    DEFAULT_ASPECT,
-    DEFAULT_FPS,
     MAX_SEED,
     UUID_PATTERN,
     Asset,
@@ -29,11 +27,11 @@ from .contract import (
     parse_job_input,
 )
 from .enhance import TEMPLATE_ENHANCER, enhance_prompt
-from .errors import ConfigurationError, InvalidInputError, WorkerError
+from .errors import WorkerError
 from .logs import job_context, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
-from .pipeline import GenerationRequest, VideoGenerator
-from .profiles import PROFILES
+from .pipeline import Generated, VideoGenerator
+from .planning import Plan, Planner, generation_prompt
 from .progress import Progress, ProgressSender
 from .storage import Storage, StoredObject
 
@@ -65,6 +63,7 @@ class Worker:
         self.generator = generator
         self.storage = storage
         self.callback = callback
+        self.planner = Planner(settings, generator, storage)
         self._secrets = secret_values(settings)
 
     def run(self, raw_input: Any, *, send_progress: ProgressSender | None = None) -> dict[str, Any]:
@@ -114,18 +113,19 @@ class Worker:
                 ignoredFields=job.ignored_fields,
             )
 
-        # 3. Resolve options into a complete request within the model's limits.
-        request, fps = self.resolve(job)
+        # 3. Plan: defaults, model limits, LoRAs, conditioning images, clips — refusals before GPU work.
+        prompt = generation_prompt(job.prompt, job.characterDescription)
+        plan = self.planner.plan(job, prompt)
 
-        # 4. Generate frames, stopping between steps if the job's deadline passes.
+        # 4. Generate frames (clip after clip for long videos), stopping if the deadline passes.
         deadline = time.monotonic() + self.settings.job_timeout - (time.perf_counter() - started)
-        generated = self.generator.generate(replace(request, deadline=deadline), progress)
+        generated = self._generate(plan, progress, deadline)
         timings.update(generated.timings)
 
         # 5. Encode them into the files the platform serves.
         encode_started = time.perf_counter()
         progress.stage("encode")
-        pending = self._encode(job, generated.frames, fps)
+        pending = self._encode(job, generated.frames, plan.fps)
         timings["encode"] = time.perf_counter() - encode_started
 
         # 6. Upload (main asset last) and collect signed/readable URLs.
@@ -148,7 +148,7 @@ class Worker:
             )
             for p, s in zip(pending, stored, strict=True)
         ]
-        frames = request.num_frames
+        request, frames, fps = plan.request, len(generated.frames), plan.fps
         return JobResult(
             jobId=job.jobId,
             outputUrl=assets[-1].url,
@@ -165,76 +165,33 @@ class Worker:
             flowShift=request.flow_shift,
             quality=request.profile.name,
             loras=[{"name": name, "scale": scale} for name, scale in request.loras],
+            conditioning=plan.conditioning or None,
             model=self.generator.model.model_id,
             timings=_rounded(timings),
             ignoredFields=job.ignored_fields,
         )
 
-    def resolve(self, job: JobInput) -> tuple[GenerationRequest, int]:
-        """Fill defaults and check what depends on the loaded model."""
-        options = self.settings
-        meta = job.metadata
-        if meta.width is not None:
-            width, height = meta.width, meta.height
-        else:
-            width, height = ASPECT_SIZES[meta.aspect or DEFAULT_ASPECT]
-        max_frames = self.generator.model.max_frames
-        if job.jobType in STILL_JOBS:
-            num_frames = 1
-        else:
-            num_frames = meta.numFrames if meta.numFrames is not None else min(81, max_frames)
-            if num_frames > max_frames:
-                raise InvalidInputError(
-                    f"metadata.numFrames: at most {max_frames} frames for this model (got {num_frames})",
-                    details=[
-                        {
-                            "field": "metadata.numFrames",
-                            "message": f"at most {max_frames} frames for this model (got {num_frames})",
-                        }
-                    ],
-                )
-        seed = meta.seed if meta.seed is not None else secrets.randbelow(MAX_SEED + 1)
-        profile = PROFILES[meta.quality or options.default_quality]
-        if profile.adapter is not None and not self.generator.has_adapter(profile.adapter):
-            raise ConfigurationError(
-                f"quality '{profile.name}' needs a step-distillation LoRA: set OURVIDZ_TURBO_LORA to its"
-                " .safetensors file on the volume"
+    def _generate(self, plan: Plan, progress: Progress, deadline: float) -> Generated:
+        """One clip, or a chain of clips each starting from the previous clip's last frame."""
+        request = replace(plan.request, deadline=deadline)
+        if len(plan.clip_frames) == 1:
+            return self.generator.generate(request, progress)
+        parts: list[np.ndarray] = []
+        timings: dict[str, float] = {}
+        for index, frames in enumerate(plan.clip_frames):
+            progress.clip(index, len(plan.clip_frames))
+            clip = replace(
+                request,
+                num_frames=frames,
+                seed=(request.seed + index) % (MAX_SEED + 1),
+                first_frame=request.first_frame if index == 0 else parts[-1][-1],
             )
-        loras = self._check_loras(meta.loras or [])
-        request = GenerationRequest(
-            prompt=job.prompt,
-            negative_prompt=meta.negativePrompt or "",
-            width=width,
-            height=height,
-            num_frames=num_frames,
-            steps=meta.steps or profile.steps,
-            guidance_scale=float(meta.guidanceScale if meta.guidanceScale is not None else profile.guidance_scale),
-            flow_shift=float(meta.flowShift or profile.flow_shift or options.default_flow_shift),
-            seed=seed,
-            profile=profile,
-            loras=loras,
-        )
-        return request, meta.fps or DEFAULT_FPS
-
-    def _check_loras(self, choices: list) -> tuple[tuple[str, float], ...]:
-        """Every named LoRA must exist in the LoRA folder; load each on first use."""
-        if not choices:
-            return ()
-        folder = self.settings.lora_dir
-        available = sorted(p.stem for p in folder.glob("*.safetensors")) if folder and folder.is_dir() else []
-        details = [
-            {
-                "field": f"metadata.loras.{i}.name",
-                "message": f"unknown LoRA {c.name!r}; available: {', '.join(available) or 'none configured'}",
-            }
-            for i, c in enumerate(choices)
-            if c.name not in available
-        ]
-        if details:
-            raise InvalidInputError("; ".join(f"{d['field']}: {d['message']}" for d in details), details=details)
-        for choice in choices:
-            self.generator.ensure_user_lora(choice.name, folder)
-        return tuple((c.name, float(c.scale)) for c in choices)
+            generated = self.generator.generate(clip, progress)
+            # Later clips repeat their conditioning frame as frame 0: keep it once.
+            parts.append(generated.frames if index == 0 else generated.frames[1:])
+            for stage, seconds in generated.timings.items():
+                timings[stage] = timings.get(stage, 0.0) + seconds
+        return Generated(frames=np.concatenate(parts), timings=timings)
 
     def _encode(self, job: JobInput, frames, fps: int) -> list[PendingAsset]:
         buckets = self.settings

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import AssetRejectedError
+from ..errors import AssetRejectedError, StorageError
 
 MB = 1024 * 1024
 
@@ -39,6 +39,12 @@ BUCKET_RULES: dict[str, BucketRule] = {
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
+class ObjectNotFoundError(StorageError):
+    """The object asked for does not exist."""
+
+    code = "object_not_found"
+
+
 @dataclass(frozen=True)
 class StoredObject:
     bucket: str
@@ -55,6 +61,9 @@ class Storage(Protocol):
 
     def remove(self, bucket: str, path: str) -> None:
         """Delete bucket/path if it exists."""
+
+    def download(self, bucket: str, path: str) -> bytes:
+        """Read bucket/path with the worker's own credentials; ObjectNotFoundError when absent."""
 
 
 def check_object_path(path: str) -> None:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import StorageError
-from . import StoredObject, check_asset, check_object_path, sha256_hex
+from . import ObjectNotFoundError, StoredObject, check_asset, check_object_path, sha256_hex
 
 
 class LocalStorage:
@@ -45,3 +45,11 @@ class LocalStorage:
 
     def remove(self, bucket: str, path: str) -> None:
         self._file(bucket, path).unlink(missing_ok=True)
+
+    def download(self, bucket: str, path: str) -> bytes:
+        try:
+            return self._file(bucket, path).read_bytes()
+        except FileNotFoundError as exc:
+            raise ObjectNotFoundError(f"{bucket}/{path} does not exist", status="404") from exc
+        except OSError as exc:
+            raise StorageError(f"could not read {bucket}/{path}: {exc.strerror or exc}") from exc

@@ -30,7 +30,7 @@ from tusclient.uploader import Uploader
 
 from ..config import Settings
 from ..errors import AssetRejectedError, ConfigurationError, StorageError
-from . import MB, StoredObject, check_asset, check_object_path, sha256_hex
+from . import MB, ObjectNotFoundError, StoredObject, check_asset, check_object_path, sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +153,15 @@ class SupabaseStorage:
     def remove(self, bucket: str, path: str) -> None:
         check_object_path(f"{bucket}/{path}")
         self._call(f"removing {bucket}/{path}", lambda: self._client.storage.from_(bucket).remove([path]))
+
+    def download(self, bucket: str, path: str) -> bytes:
+        check_object_path(f"{bucket}/{path}")
+        try:
+            return self._call(f"downloading {bucket}/{path}", lambda: self._client.storage.from_(bucket).download(path))
+        except StorageError as exc:
+            if exc.status == "404" or exc.storage_code in ("not_found", "NoSuchKey"):
+                raise ObjectNotFoundError(exc.message, status="404", storage_code=exc.storage_code) from exc
+            raise
 
     def signed_url(self, bucket: str, path: str, expires_in: int | None = None) -> str:
         """An absolute URL that reads the private object without credentials until it expires."""
