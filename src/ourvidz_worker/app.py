@@ -5,6 +5,7 @@ from __future__ import annotations
 from .accel import apply_speedups
 from .callback import CallbackSender
 from .config import Settings
+from .enhance import build_enhancer
 from .errors import ConfigurationError
 from .models import load_model
 from .pipeline import VideoGenerator
@@ -44,4 +45,6 @@ def build_worker(settings: Settings) -> Worker:
     generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
     if settings.turbo_lora is not None:
         generator.load_adapter(TURBO_ADAPTER, settings.turbo_lora, settings.turbo_lora_scale)
-    return Worker(settings, generator, storage, callback)
+    # After the video model, so it gets GPU memory first; a broken configuration fails start-up.
+    enhancer = build_enhancer(settings)
+    return Worker(settings, generator, storage, callback, enhancer)

@@ -277,6 +277,11 @@ class JobResult(BaseModel):
     errorMessage: None = None
     enhancedPrompt: str | None = None
     enhancer: str | None = Field(default=None, description="Which enhancer wrote enhancedPrompt.")
+    enhancementFallback: str | None = Field(
+        default=None,
+        description="Why the configured LLM's answer was not used ('<code>: <detail>'); the template wrote"
+        " enhancedPrompt instead. Null when the LLM's answer was used or only the template is configured.",
+    )
     jobType: JobType
     assets: list[Asset] = Field(default_factory=list)
     seed: int | None = None

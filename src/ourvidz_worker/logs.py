@@ -93,7 +93,7 @@ class LineFormatter(logging.Formatter):
 
 
 def secret_values(settings: Settings) -> list[str]:
-    secrets = [settings.supabase_service_key, settings.job_callback_secret]
+    secrets = [settings.supabase_service_key, settings.job_callback_secret, settings.enhancer_api_key]
     return [s.get_secret_value() for s in secrets if s is not None]
 
 

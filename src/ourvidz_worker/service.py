@@ -26,7 +26,7 @@ from .contract import (
     JobResult,
     parse_job_input,
 )
-from .enhance import TEMPLATE_ENHANCER, enhance_prompt
+from .enhance import Enhancement, Enhancer, TemplateEnhancer
 from .errors import WorkerError
 from .logs import job_context, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
@@ -58,11 +58,13 @@ class Worker:
         generator: VideoGenerator,
         storage: Storage,
         callback: CallbackSender | None = None,
+        enhancer: Enhancer | None = None,
     ) -> None:
         self.settings = settings
         self.generator = generator
         self.storage = storage
         self.callback = callback
+        self.enhancer = enhancer or TemplateEnhancer()
         self.planner = Planner(settings, generator, storage)
         self._secrets = secret_values(settings)
 
@@ -99,22 +101,27 @@ class Worker:
         # 1. Validate the input against the contract.
         job = parse_job_input(raw_input)
 
-        # 2. Enhancement needs no model.
+        # 2. Enhance the prompt when asked (an `enhance` job does nothing else).
+        enhancement = self._enhance(job, timings) if job.jobType == "enhance" or job.metadata.enhance else None
+        enhanced = {
+            "enhancedPrompt": enhancement.text if enhancement else None,
+            "enhancer": enhancement.enhancer if enhancement else None,
+            "enhancementFallback": enhancement.fallback_reason if enhancement else None,
+        }
         if job.jobType == "enhance":
-            enhanced = enhance_prompt(job.prompt, job.characterDescription)
             timings["total"] = time.perf_counter() - started
             return JobResult(
                 jobId=job.jobId,
                 outputUrl=None,
-                enhancedPrompt=enhanced,
-                enhancer=TEMPLATE_ENHANCER,
                 jobType=job.jobType,
                 timings=_rounded(timings),
                 ignoredFields=job.ignored_fields,
+                **enhanced,
             )
 
         # 3. Plan: defaults, model limits, LoRAs, conditioning images, clips — refusals before GPU work.
-        prompt = generation_prompt(job.prompt, job.characterDescription)
+        # An enhanced prompt already carries the character description.
+        prompt = enhancement.text if enhancement else generation_prompt(job.prompt, job.characterDescription)
         plan = self.planner.plan(job, prompt)
 
         # 4. Generate frames (clip after clip for long videos), stopping if the deadline passes.
@@ -166,10 +173,17 @@ class Worker:
             quality=request.profile.name,
             loras=[{"name": name, "scale": scale} for name, scale in request.loras],
             conditioning=plan.conditioning or None,
+            **enhanced,
             model=self.generator.model.model_id,
             timings=_rounded(timings),
             ignoredFields=job.ignored_fields,
         )
+
+    def _enhance(self, job: JobInput, timings: dict[str, float]) -> Enhancement:
+        started = time.perf_counter()
+        enhancement = self.enhancer.enhance(job.prompt, job.characterDescription)
+        timings["enhance"] = time.perf_counter() - started
+        return enhancement
 
     def _generate(self, plan: Plan, progress: Progress, deadline: float) -> Generated:
         """One clip, or a chain of clips each starting from the previous clip's last frame."""

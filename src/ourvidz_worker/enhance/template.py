@@ -1,11 +1,13 @@
-"""Prompt enhancement.
-
-`template-v1` is deterministic: it weaves the character description in and adds the camera,
-motion and lighting cues Wan 2.1 responds to, without inventing content. Its output is the
-prompt the video will be generated from when a job asks for enhancement.
-"""
+"""`template-v1`: deterministic enhancement, the fallback of every LLM enhancer."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+from .base import Enhancement
 
 TEMPLATE_ENHANCER = "template-v1"
 MAX_ENHANCED_CHARS = 2000
@@ -26,3 +28,10 @@ def enhance_prompt(prompt: str, character_description: str | None = None) -> str
         parts.append(f"The main character: {_sentence(character_description)}")
     parts.append(f"{STYLE_CUES[0].upper()}{STYLE_CUES[1:]}.")
     return " ".join(parts)[:MAX_ENHANCED_CHARS]
+
+
+class TemplateEnhancer:
+    name = TEMPLATE_ENHANCER
+
+    def enhance(self, prompt: str, character_description: str | None = None) -> Enhancement:
+        return Enhancement(enhance_prompt(prompt, character_description), TEMPLATE_ENHANCER)
