@@ -31,12 +31,6 @@ from .profiles import Quality
 JobType = Literal["enhance", "preview", "video", "image"]
 Aspect = Literal["landscape", "portrait", "square"]
 
-# Wan 2.1 480p presets; multiples of 16 as the VAE (x8) and patching (x2) need.
-ASPECT_SIZES: dict[str, tuple[int, int]] = {
-    "landscape": (832, 480),
-    "portrait": (480, 832),
-    "square": (624, 624),
-}
 DEFAULT_ASPECT = "landscape"
 DEFAULT_FPS = 16
 MIN_SIDE, MAX_SIDE = 128, 1280
@@ -103,7 +97,11 @@ class GenerationOptions(BaseModel):
     )
     aspect: Aspect | None = Field(
         default=None,
-        description="Preset size: landscape 832x480 (default), portrait 480x832, square 624x624.",
+        description="Preset size: landscape 832x480 (default), portrait 480x832, square 624x624 (480p).",
+    )
+    resolution: Literal["480p", "720p"] | None = Field(
+        default=None,
+        description="Preset resolution with `aspect`: 480p (default) or 720p (1280x720, 720x1280; 14B only).",
     )
     steps: StrictInt | None = Field(default=None, ge=1, le=100, description="Denoising steps.")
     guidanceScale: Finite | None = Field(
@@ -164,8 +162,8 @@ class GenerationOptions(BaseModel):
     def _size_is_consistent(self) -> GenerationOptions:
         if (self.width is None) != (self.height is None):
             raise ValueError("width and height must be given together (or use `aspect`)")
-        if self.width is not None and self.aspect is not None:
-            raise ValueError("give either width/height or aspect, not both")
+        if self.width is not None and (self.aspect is not None or self.resolution is not None):
+            raise ValueError("give either width/height or aspect/resolution, not both")
         if self.width is not None and self.width * self.height > MAX_PIXELS:
             raise ValueError(
                 f"width x height is {self.width}x{self.height} = {self.width * self.height} pixels;"

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .config import Settings
-from .contract import ASPECT_SIZES, DEFAULT_ASPECT, DEFAULT_FPS, MAX_SEED, JobInput
+from .contract import DEFAULT_ASPECT, DEFAULT_FPS, MAX_SEED, JobInput
 from .errors import ConfigurationError, InvalidInputError, StorageError
 from .media import decode_image
 from .pipeline import GenerationRequest, VideoGenerator
 from .profiles import PROFILES
 from .storage import ObjectNotFoundError, Storage
+from .weights import RECOMMENDED_FLOW_SHIFT
 
 STILL_JOBS = ("preview", "image")
 DEFAULT_CLIP_FRAMES = 81
@@ -74,10 +75,7 @@ class Planner:
 
     def plan(self, job: JobInput, prompt: str) -> Plan:
         meta = job.metadata
-        if meta.width is not None:
-            width, height = meta.width, meta.height
-        else:
-            width, height = ASPECT_SIZES[meta.aspect or DEFAULT_ASPECT]
+        width, height, resolution = self._size(meta)
         fps = meta.fps or DEFAULT_FPS
         clip_frames = self._clip_frames(job, fps)
         profile = PROFILES[meta.quality or self.settings.default_quality]
@@ -94,7 +92,11 @@ class Planner:
             num_frames=clip_frames[0],
             steps=meta.steps or profile.steps,
             guidance_scale=float(meta.guidanceScale if meta.guidanceScale is not None else profile.guidance_scale),
-            flow_shift=float(meta.flowShift or profile.flow_shift or self.settings.default_flow_shift),
+            flow_shift=float(
+                meta.flowShift
+                or profile.flow_shift
+                or (RECOMMENDED_FLOW_SHIFT["720p"] if resolution == "720p" else self.settings.default_flow_shift)
+            ),
             seed=meta.seed if meta.seed is not None else secrets.randbelow(MAX_SEED + 1),
             profile=profile,
             loras=self._loras(meta.loras or []),
@@ -102,6 +104,27 @@ class Planner:
         plan = Plan(request=request, fps=fps, clip_frames=clip_frames)
         self._add_conditioning(job, plan)
         return plan
+
+    def _size(self, meta) -> tuple[int, int, str]:
+        """Width and height from explicit values or the model's presets, within what it was trained for."""
+        model = self.generator.model
+        if meta.width is not None:
+            if not model.supports(meta.width, meta.height):
+                raise refuse(
+                    "metadata.width",
+                    f"{meta.width}x{meta.height} is more than this model ({model.variant}) is made for:"
+                    f" at most {model.max_pixels} pixels",
+                )
+            return meta.width, meta.height, "720p" if meta.width * meta.height > 832 * 480 else "480p"
+        resolution = meta.resolution or "480p"
+        presets = model.sizes.get(resolution)
+        if presets is None:
+            raise refuse("metadata.resolution", f"this model ({model.variant}) offers {', '.join(model.sizes)}")
+        aspect = meta.aspect or DEFAULT_ASPECT
+        if aspect not in presets:
+            raise refuse("metadata.aspect", f"{resolution} offers {', '.join(presets)} for this model")
+        width, height = presets[aspect]
+        return width, height, resolution
 
     def _clip_frames(self, job: JobInput, fps: int) -> list[int]:
         meta = job.metadata
