@@ -9,6 +9,7 @@ from .enhance import build_enhancer
 from .errors import ConfigurationError
 from .models import load_model
 from .pipeline import VideoGenerator
+from .policy import PromptPolicy
 from .profiles import TURBO_ADAPTER
 from .service import Worker
 from .storage import Storage
@@ -40,6 +41,7 @@ def build_worker(settings: Settings) -> Worker:
     """Fail fast: storage settings first (cheap), then the model."""
     storage = make_storage(settings)
     callback = make_callback(settings)
+    policy = PromptPolicy(semantic=settings.policy_semantic)  # fails start-up if its model is missing
     model = load_model(settings)
     apply_speedups(model.pipe, settings, model.device)
     generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
@@ -47,4 +49,4 @@ def build_worker(settings: Settings) -> Worker:
         generator.load_adapter(TURBO_ADAPTER, settings.turbo_lora, settings.turbo_lora_scale)
     # After the video model, so it gets GPU memory first; a broken configuration fails start-up.
     enhancer = build_enhancer(settings)
-    return Worker(settings, generator, storage, callback, enhancer)
+    return Worker(settings, generator, storage, callback, enhancer, policy)

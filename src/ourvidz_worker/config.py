@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         default="gpu", description="Where UMT5 runs; 'cpu' frees ~11 GB of GPU memory."
     )
 
+    policy_semantic: bool = Field(
+        default=True,
+        description="Add the prompt policy's semantic layer (a small sentence-embedding model on the CPU)"
+        " to its rules.",
+    )
+
     # Set by RunPod on its workers; its presence means production.
     runpod_endpoint_id: str | None = Field(default=None, validation_alias=AliasChoices("RUNPOD_ENDPOINT_ID"))
 

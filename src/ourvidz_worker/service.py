@@ -7,6 +7,7 @@ failed job, and objects already uploaded by a failing job are removed again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -32,6 +33,7 @@ from .logs import job_context, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
 from .pipeline import Generated, VideoGenerator
 from .planning import Plan, Planner, generation_prompt
+from .policy import PolicyViolation, PromptPolicy
 from .progress import Progress, ProgressSender
 from .storage import Storage, StoredObject
 
@@ -59,12 +61,15 @@ class Worker:
         storage: Storage,
         callback: CallbackSender | None = None,
         enhancer: Enhancer | None = None,
+        policy: PromptPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.generator = generator
         self.storage = storage
         self.callback = callback
         self.enhancer = enhancer or TemplateEnhancer()
+        # Never without a policy: the rules alone when none is given (production adds the semantic layer).
+        self.policy = policy or rules_only_policy()
         self.planner = Planner(settings, generator, storage)
         self._secrets = secret_values(settings)
 
@@ -83,6 +88,10 @@ class Worker:
         try:
             progress = Progress(send_progress, interval=self.settings.progress_interval)
             result = self._run(raw_input, progress).model_dump(mode="json")
+        except PolicyViolation as exc:
+            # The rule and field, never the text that was refused.
+            log.warning("job refused by the content policy", extra={"policyRule": exc.rule, "policyField": exc.field})
+            return failure(job_id, exc, self._secrets)
         except WorkerError as exc:
             log.warning("job failed", extra={"errorCode": exc.code, "error": exc.message})
             return failure(job_id, exc, self._secrets)
@@ -101,8 +110,15 @@ class Worker:
         # 1. Validate the input against the contract.
         job = parse_job_input(raw_input)
 
-        # 2. Enhance the prompt when asked (an `enhance` job does nothing else).
+        # 2. Refuse what the content policy forbids, before any other work.
+        texts = {"prompt": job.prompt, "characterDescription": job.characterDescription}
+        self.policy.enforce(texts)
+
+        # 3. Enhance the prompt when asked (an `enhance` job does nothing else); the rewrite is
+        #    checked again, together with what it came from.
         enhancement = self._enhance(job, timings) if job.jobType == "enhance" or job.metadata.enhance else None
+        if enhancement is not None:
+            self.policy.enforce({**texts, "enhancedPrompt": enhancement.text})
         enhanced = {
             "enhancedPrompt": enhancement.text if enhancement else None,
             "enhancer": enhancement.enhancer if enhancement else None,
@@ -119,30 +135,30 @@ class Worker:
                 **enhanced,
             )
 
-        # 3. Plan: defaults, model limits, LoRAs, conditioning images, clips — refusals before GPU work.
+        # 4. Plan: defaults, model limits, LoRAs, conditioning images, clips — refusals before GPU work.
         # An enhanced prompt already carries the character description.
         prompt = enhancement.text if enhancement else generation_prompt(job.prompt, job.characterDescription)
         plan = self.planner.plan(job, prompt)
 
-        # 4. Generate frames (clip after clip for long videos), stopping if the deadline passes.
+        # 5. Generate frames (clip after clip for long videos), stopping if the deadline passes.
         deadline = time.monotonic() + self.settings.job_timeout - (time.perf_counter() - started)
         generated = self._generate(plan, progress, deadline)
         timings.update(generated.timings)
 
-        # 5. Encode them into the files the platform serves.
+        # 6. Encode them into the files the platform serves.
         encode_started = time.perf_counter()
         progress.stage("encode")
         pending = self._encode(job, generated.frames, plan.fps)
         timings["encode"] = time.perf_counter() - encode_started
 
-        # 6. Upload (main asset last) and collect signed/readable URLs.
+        # 7. Upload (main asset last) and collect signed/readable URLs.
         upload_started = time.perf_counter()
         progress.stage("upload")
         stored = self._upload_all(pending)
         timings["upload"] = time.perf_counter() - upload_started
         timings["total"] = time.perf_counter() - started
 
-        # 7. Report exactly what was produced.
+        # 8. Report exactly what was produced.
         assets = [
             Asset(
                 kind=p.kind,
@@ -245,6 +261,11 @@ class Worker:
                     log.warning("could not remove %s/%s after a failed upload", done.bucket, done.path)
             raise
         return stored
+
+
+@functools.cache
+def rules_only_policy() -> PromptPolicy:
+    return PromptPolicy(semantic=False)
 
 
 def failure(job_id: str | None, error: WorkerError, secrets: list[str] = ()) -> dict[str, Any]:
