@@ -1,7 +1,8 @@
-"""Exact speed levers applied once at start-up: attention backend and regional compilation.
+"""Speed and memory levers applied once at start-up.
 
-Neither changes what the model computes beyond floating-point order. Approximations (step
-caching, distillation) belong to quality profiles, not here.
+Attention backend, regional compilation, VAE tiling and text-encoder placement change nothing
+but floating-point order. A bfloat16 VAE is the one deployment-wide approximation (opt-in);
+per-job approximations (step caching, distillation) belong to quality profiles.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def apply_speedups(pipe: WanPipeline, settings: Settings, device: torch.device) 
             os.environ.setdefault("TORCHINDUCTOR_AUTOGRAD_CACHE", "1")
         pipe.transformer.compile_repeated_blocks(fullgraph=True)
         applied["compiled"] = True
+    if settings.vae_dtype != "float32":
+        pipe.vae.to(getattr(torch, settings.vae_dtype))
+        applied["vaeDtype"] = settings.vae_dtype
+    if settings.vae_tiling:
+        pipe.vae.enable_tiling()
+        applied["vaeTiling"] = True
     if settings.text_encoder_device == "cpu" and device.type == "cuda":
         # Frees ~11 GB of GPU memory for 1.3B at 480p; prompt embeddings are cached per process.
         pipe.text_encoder.to("cpu")

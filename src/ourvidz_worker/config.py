@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     compile_cache_dir: Path | None = Field(
         default=None, description="Persistent Inductor cache, e.g. on the network volume."
     )
+    vae_dtype: Literal["float32", "bfloat16"] = Field(
+        default="float32",
+        description="VAE precision; bfloat16 decodes faster in less memory (measured 2.1 s / 7.3 GB vs 3.3 s /"
+        " 11.9 GB for 81 frames at 480p on an H100) at a small quality cost.",
+    )
+    vae_tiling: bool = Field(default=False, description="Decode in tiles: lower peak memory, slightly slower.")
     text_encoder_device: Literal["gpu", "cpu"] = Field(
         default="gpu", description="Where UMT5 runs; 'cpu' frees ~11 GB of GPU memory."
     )
