@@ -91,3 +91,15 @@ def test_deadline_stops_denoising_between_steps(tiny_model, output_dir):
     assert result["status"] == "failed" and result["errorCode"] == "generation_error"
     assert "deadline" in result["errorMessage"] and "after step 1 of 5" in result["errorMessage"]
     assert stored_files(output_dir) == []
+
+
+def test_an_unexpected_bug_fails_the_job_cleanly_and_the_worker_keeps_serving(worker, output_dir, monkeypatch):
+    import ourvidz_worker.service as service
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "encode_jpeg", _raise(KeyError("surprise")))
+        result = worker.run(make_job("video"))
+    assert result["status"] == "failed" and result["errorCode"] == "internal_error"
+    assert "KeyError" in result["errorMessage"]
+    assert stored_files(output_dir) == []
+    assert worker.run(make_job("video"))["status"] == "completed"

@@ -21,6 +21,12 @@ class WorkerError(Exception):
         self.details = details or []
 
 
+class InternalError(WorkerError):
+    """An unexpected exception: a bug. The job fails cleanly and the worker keeps serving."""
+
+    code = "internal_error"
+
+
 class InvalidInputError(WorkerError):
     """The job's input breaks the contract; `details` lists each field and what is allowed."""
 

@@ -1,4 +1,4 @@
-"""Runs one job as numbered steps: validate → resolve → generate → encode → upload → result.
+"""Runs one job as numbered steps: validate → policy → enhance → plan → generate → encode → upload → result.
 
 Never imports runpod: the handler injects progress, so the same code runs under RunPod, the
 local API server and tests. Every failure becomes a `FailedResult`; nothing is uploaded for a
@@ -11,6 +11,7 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +29,7 @@ from .contract import (
     parse_job_input,
 )
 from .enhance import Enhancement, Enhancer, TemplateEnhancer
-from .errors import WorkerError
+from .errors import InternalError, WorkerError
 from .logs import job_context, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
 from .pipeline import Generated, VideoGenerator
@@ -38,8 +39,6 @@ from .progress import Progress, ProgressSender
 from .storage import Storage, StoredObject
 
 log = logging.getLogger(__name__)
-
-STILL_JOBS = ("preview", "image")
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,7 @@ class Worker:
             return failure(job_id, exc, self._secrets)
         except Exception as exc:
             log.exception("job failed unexpectedly")
-            error = WorkerError(f"internal error: {type(exc).__name__}: {exc}")
-            error.code = "internal_error"
-            return failure(job_id, error, self._secrets)
+            return failure(job_id, InternalError(f"internal error: {type(exc).__name__}: {exc}"), self._secrets)
         log.info("job completed", extra={"timings": result["timings"], "outputs": _locations(result)})
         return result
 
@@ -268,7 +265,7 @@ def rules_only_policy() -> PromptPolicy:
     return PromptPolicy(semantic=False)
 
 
-def failure(job_id: str | None, error: WorkerError, secrets: list[str] = ()) -> dict[str, Any]:
+def failure(job_id: str | None, error: WorkerError, secrets: Iterable[str] = ()) -> dict[str, Any]:
     def scrub(text: str) -> str:  # a third-party message may quote a credential; never pass it on
         for secret in secrets:
             text = text.replace(secret, "***")
