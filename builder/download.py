@@ -26,17 +26,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ourvidz_worker.errors import ModelLoadError
-from ourvidz_worker.weights import (
-    DEFAULT_VOLUME_ROOT,
-    ORIGINAL_T5,
-    ORIGINAL_TOKENIZER,
-    ORIGINAL_VAE,
-    TRANSFORMER_STEM,
-    VARIANTS,
-    transformer_shape,
-    variant_for,
-    verify_weights,
-)
+from ourvidz_worker.variants import VARIANTS, variant_for
+from ourvidz_worker.weight_checks import ORIGINAL_T5, ORIGINAL_TOKENIZER, ORIGINAL_VAE, TRANSFORMER_STEM, verify_weights
+from ourvidz_worker.weights import DEFAULT_VOLUME_ROOT, transformer_shape
 
 ALLOW_PATTERNS: dict[str, list[str]] = {
     "original": [

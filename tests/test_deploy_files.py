@@ -24,14 +24,9 @@ from pydantic import AliasChoices
 from builder import download
 from ourvidz_worker.config import Settings
 from ourvidz_worker.contract import parse_job_input
-from ourvidz_worker.weights import (
-    ALIASES,
-    ORIGINAL_T5,
-    ORIGINAL_TOKENIZER,
-    ORIGINAL_VAE,
-    VARIANTS,
-    locate_weights,
-)
+from ourvidz_worker.variants import VARIANTS
+from ourvidz_worker.weight_checks import ORIGINAL_T5, ORIGINAL_TOKENIZER, ORIGINAL_VAE
+from ourvidz_worker.weights import ALIASES, locate_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from ourvidz_worker.contract import parse_job_input
 from ourvidz_worker.errors import InvalidInputError
 from ourvidz_worker.planning import Planner
 from ourvidz_worker.storage.local import LocalStorage
-from ourvidz_worker.weights import SIZES_480P
+from ourvidz_worker.variants import SIZES_480P
 
 
 class FakeGenerator:

@@ -20,7 +20,7 @@ from .media import decode_image
 from .pipeline import GenerationRequest, VideoGenerator
 from .profiles import PROFILES
 from .storage import ObjectNotFoundError, Storage
-from .weights import RECOMMENDED_FLOW_SHIFT
+from .variants import RECOMMENDED_FLOW_SHIFT
 
 STILL_JOBS = ("preview", "image")
 DEFAULT_CLIP_FRAMES = 81

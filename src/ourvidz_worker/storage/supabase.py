@@ -6,31 +6,25 @@ requires, resuming from the server's offset after a dropped connection. Every re
 timeout sized for its body, transient failures (timeouts, connection errors, 5xx) are retried
 with exponential backoff and jitter, and every third-party exception leaves this module as a
 `StorageError` (or `AssetRejectedError`) carrying the server's status, code and message.
+The TUS machinery lives in `tus`, the telling and translating of failures in `failures`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 from urllib.parse import urljoin
 
 import httpx
-import requests
-from storage3.exceptions import StorageApiError
 from supabase import Client, ClientOptions, create_client
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
-from tusclient.client import TusClient
-from tusclient.exceptions import TusCommunicationError, TusUploadFailed
-from tusclient.request import TusRequest
-from tusclient.uploader import Uploader
 
 from ..config import Settings
-from ..errors import AssetRejectedError, ConfigurationError, StorageError
+from ..errors import ConfigurationError, StorageError
 from . import MB, ObjectNotFoundError, StoredObject, check_asset, check_object_path, sha256_hex
+from .failures import describe, is_transient, translate_error
+from .tus import upload_resumable
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +36,6 @@ TUS_CHUNK_SIZE = 6 * MB
 # Objects are per job and never change meaning, so caches may keep them a year. The server
 # stores this as `max-age=31536000`; a re-run overwrites in place (same signed-URL path).
 CACHE_SECONDS = "31536000"
-# Worth another try: the server or the network may recover. 408/429 are transient by definition.
-TRANSIENT_STATUS = {408, 429}
-# A PATCH answered with these means "ask me the offset again" (TUS), not a broken request.
-TUS_RESYNC_STATUS = {409, 423}
-REJECTED_CODES = {"invalid_mime_type", "InvalidMimeType", "Payload too large", "EntityTooLarge"}
 
 
 class SupabaseStorage:
@@ -191,39 +180,20 @@ class SupabaseStorage:
 
     def _upload_resumable(self, bucket: str, path: str, data: bytes, content_type: str) -> None:
         action = f"uploading {bucket}/{path} (resumable)"
-        headers = {"Authorization": f"Bearer {self._key}", "apikey": self._key, "x-upsert": "true"}
-        with requests.Session() as session:
-            uploader = _TimedUploader(
-                session=session,
-                timeout_for=self.timeout_for,
-                file_stream=io.BytesIO(data),
-                client=TusClient(f"{self.url}/storage/v1/upload/resumable", headers=headers),
-                chunk_size=TUS_CHUNK_SIZE,
-                metadata={
-                    "bucketName": bucket,
-                    "objectName": path,
-                    "contentType": content_type,
-                    "cacheControl": CACHE_SECONDS,
-                },
-            )
-            self._call(action, lambda: uploader.set_url(uploader.create_url()))
-            in_doubt = False  # after a failed chunk only the server knows how much it kept
-
-            def send_chunk() -> None:
-                nonlocal in_doubt
-                if in_doubt:
-                    uploader.offset = uploader.get_offset()
-                in_doubt = True
-                if uploader.offset < len(data):
-                    uploader.upload_chunk()
-                in_doubt = False
-
-            try:
-                while uploader.offset < len(data):
-                    self._call(action, send_chunk)  # each chunk gets the full retry budget
-            except StorageError:
-                uploader.terminate()
-                raise
+        upload_resumable(
+            endpoint=f"{self.url}/storage/v1/upload/resumable",
+            headers={"Authorization": f"Bearer {self._key}", "apikey": self._key, "x-upsert": "true"},
+            data=data,
+            chunk_size=TUS_CHUNK_SIZE,
+            metadata={
+                "bucketName": bucket,
+                "objectName": path,
+                "contentType": content_type,
+                "cacheControl": CACHE_SECONDS,
+            },
+            timeout_for=self.timeout_for,
+            call=lambda step: self._call(action, step),
+        )
 
     # -- retries, timeouts and error translation ------------------------------------------------
 
@@ -256,7 +226,7 @@ class SupabaseStorage:
         except StorageError:
             raise
         except Exception as exc:  # every third-party error leaves this module as a StorageError
-            raise self._translate(action, exc, tries) from exc
+            raise translate_error(action, exc, tries, self._scrub) from exc
 
     def _log_retry(self, action: str) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
@@ -266,28 +236,11 @@ class SupabaseStorage:
                 "%s: attempt %d failed (%s), retrying in %.2fs",
                 action,
                 state.attempt_number,
-                self._scrub(_describe(exc)),
+                self._scrub(describe(exc)),
                 delay,
             )
 
         return before_sleep
-
-    def _translate(self, action: str, exc: BaseException, tries: int) -> StorageError:
-        after = f" after {tries} attempts" if tries > 1 else ""
-        status, code, message = _server_error(exc)
-        if status is not None or code is not None:
-            text = self._scrub(f"{action} failed{after}: {code} (status {status}): {message}")
-            rejected = status in ("413", "415") or code in REJECTED_CODES
-            error_type = AssetRejectedError if rejected else StorageError
-            return error_type(text, status=status, storage_code=code)
-        if isinstance(exc, (httpx.TimeoutException, requests.Timeout)):
-            return StorageError(self._scrub(f"{action} timed out{after}: {_describe(exc)}"), storage_code="timeout")
-        if _is_connection_error(exc):
-            return StorageError(
-                self._scrub(f"{action} lost its connection{after}: {_describe(exc)}"),
-                storage_code="connection_error",
-            )
-        return StorageError(self._scrub(f"{action} failed{after}: {_describe(exc)}"), storage_code="client_error")
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "[service key]") if self._key else text
@@ -297,151 +250,3 @@ class SupabaseStorage:
             self.remove(bucket, path)
         except StorageError as exc:
             log.warning("could not remove %s/%s: %s", bucket, path, exc.message)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth another attempt: timeouts, dropped connections, 5xx, 408/429, a TUS offset conflict.
-
-    Any other 4xx is the server's verdict on the request itself; repeating it cannot help.
-    """
-    if isinstance(exc, TusUploadFailed) and exc.status_code in TUS_RESYNC_STATUS:
-        return True  # the next attempt asks the server for its offset first
-    if _is_connection_error(exc) or isinstance(exc, (httpx.TimeoutException, requests.Timeout)):
-        return True
-    statuses = []
-    if isinstance(exc, StorageApiError):
-        statuses.append(exc.status)  # the body's statusCode, a string; the HTTP status is 400
-        if isinstance(exc.__cause__, httpx.HTTPStatusError):
-            statuses.append(exc.__cause__.response.status_code)
-    elif isinstance(exc, TusCommunicationError):
-        statuses.append(exc.status_code)
-    return any(_transient_status(s) for s in statuses)
-
-
-def _transient_status(status: object) -> bool:
-    try:
-        code = int(str(status))
-    except ValueError:
-        return False
-    return code >= 500 or code in TRANSIENT_STATUS
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    return isinstance(
-        exc,
-        (
-            httpx.NetworkError,
-            httpx.RemoteProtocolError,
-            requests.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-        ),
-    ) and not isinstance(exc, requests.Timeout)
-
-
-def _server_error(exc: BaseException) -> tuple[str | None, str | None, str | None]:
-    """(status, code, message) as the server stated them, when it answered at all."""
-    if isinstance(exc, StorageApiError):
-        code = str(exc.code)
-        # Bucket calls lose the body's `error` name (code "400"); take it from the response.
-        if isinstance(exc.__cause__, httpx.HTTPStatusError):
-            with contextlib.suppress(ValueError):
-                body = exc.__cause__.response.json()
-                if isinstance(body, dict) and isinstance(body.get("error"), str):
-                    code = body["error"]
-        return str(exc.status), code, exc.message
-    if isinstance(exc, TusCommunicationError) and exc.status_code is not None:
-        status, code, message = str(exc.status_code), None, str(exc) or None
-        body = exc.response_content or b""
-        try:
-            parsed = json.loads(body)
-        except (ValueError, TypeError):
-            parsed = None
-        if isinstance(parsed, dict):
-            status = str(parsed.get("statusCode") or status)
-            code = parsed.get("error") or parsed.get("code")
-            message = parsed.get("message") or message
-        elif body:
-            message = body[:300].decode("utf-8", "replace")
-        return status, code or "tus_error", message
-    return None, None, None
-
-
-def _describe(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown error"
-    text = str(exc) or repr(exc)
-    return f"{type(exc).__name__}: {text}"
-
-
-class _TimedRequest(TusRequest):
-    """tuspy's PATCH, sent through a session with a timeout (tuspy itself sets none)."""
-
-    def __init__(self, uploader: _TimedUploader) -> None:
-        super().__init__(uploader)
-        self._session = uploader.session
-        # requests applies one timeout to connect+send and another to the answer; size both.
-        seconds = uploader.timeout_for(self._content_length)
-        self._timeout = (seconds, seconds)
-
-    def perform(self) -> None:
-        chunk = self.file.read(self._content_length)
-        self.add_checksum(chunk)
-        response = self._session.patch(self._url, data=chunk, headers=self._request_headers, timeout=self._timeout)
-        self.status_code = response.status_code
-        self.response_content = response.content
-        self.response_headers = {k.lower(): v for k, v in response.headers.items()}
-
-
-class _TimedUploader(Uploader):
-    """tuspy's uploader with timeouts on every request and errors left to our retry loop.
-
-    tuspy builds the TUS headers, metadata and chunk arithmetic; its own retry (a fixed sleep,
-    no jitter, no timeout) stays off: `SupabaseStorage._call` retries and resyncs the offset.
-    """
-
-    def __init__(self, *, session: requests.Session, timeout_for: Callable[[int], float], **kwargs) -> None:
-        self.session = session
-        self.timeout_for = timeout_for
-        super().__init__(**kwargs)
-
-    def create_url(self) -> str:
-        response = self.session.post(
-            self.client.url, headers=self.get_url_creation_headers(), timeout=self.timeout_for(0)
-        )
-        location = response.headers.get("location")
-        if response.status_code != 201 or not location:
-            raise TusCommunicationError(
-                f"creating the upload answered HTTP {response.status_code}",
-                response.status_code,
-                response.content,
-            )
-        return urljoin(self.client.url, location)
-
-    def get_offset(self) -> int:
-        response = self.session.head(self.url, headers=self.get_headers(), timeout=self.timeout_for(0))
-        offset = response.headers.get("upload-offset")
-        if response.status_code != 200 or offset is None:
-            raise TusCommunicationError(
-                f"asking the upload offset answered HTTP {response.status_code}",
-                response.status_code,
-                response.content,
-            )
-        return int(offset)
-
-    def _do_request(self) -> None:
-        self.request = _TimedRequest(self)
-        self.request.perform()
-        status = self.request.status_code
-        if not 200 <= status < 300:
-            raise TusUploadFailed(
-                f"chunk at offset {self.offset} answered HTTP {status}", status, self.request.response_content
-            )
-
-    def terminate(self) -> None:
-        """Best effort: drop the unfinished upload on the server (TUS termination)."""
-        if not self.url:
-            return
-        try:
-            self.session.delete(self.url, headers=self.get_headers(), timeout=self.timeout_for(0))
-        except requests.RequestException as exc:
-            log.warning("could not terminate unfinished upload: %s", type(exc).__name__)
