@@ -101,3 +101,14 @@ def test_supabase_jobs_never_emit_the_service_key(captured, tiny_model):
     assert [o["status"] for o in outputs] == ["completed", "failed", "failed"]
     emitted = captured.getvalue() + json.dumps(outputs)
     assert SERVICE_KEY not in emitted and CALLBACK_SECRET not in emitted
+
+
+def test_a_library_console_handler_does_not_duplicate_lines():
+    root = logging.getLogger()
+    foreign = logging.StreamHandler(io.StringIO())  # what logging.basicConfig() in a library adds
+    root.addHandler(foreign)
+    handler = configure_logging(make_settings())
+    try:
+        assert foreign not in root.handlers and handler in root.handlers
+    finally:
+        root.removeHandler(handler)

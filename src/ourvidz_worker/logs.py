@@ -104,7 +104,9 @@ def configure_logging(settings: Settings, stream=None) -> logging.Handler:
     handler.addFilter(JobContextFilter(secret_values(settings)))
     root = logging.getLogger()
     for existing in list(root.handlers):
-        if getattr(existing, "ourvidz", False):
+        # Ours from an earlier call, or a plain console handler a library installed at import
+        # (runpod's rp_upload calls basicConfig): each would print every line a second time.
+        if getattr(existing, "ourvidz", False) or type(existing) is logging.StreamHandler:
             root.removeHandler(existing)
     handler.ourvidz = True
     root.addHandler(handler)
