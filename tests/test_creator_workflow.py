@@ -229,3 +229,13 @@ def test_long_videos_need_an_image_conditioned_model(worker, output_dir):
     assert result["errorDetails"][0]["field"] == "metadata.targetDuration"
     assert "VACE" in result["errorDetails"][0]["message"]
     assert stored_files(output_dir) == []
+
+
+def test_a_vace_folder_loads_as_an_image_conditioned_model(tmp_path):
+    from ourvidz_worker.models import build_tiny_pipeline
+
+    build_tiny_pipeline(vace=True).save_pretrained(tmp_path / "vace")
+    model = load_model(make_settings(model=str(tmp_path / "vace")))
+    assert VideoGenerator(model).supports_conditioning
+    build_tiny_pipeline().save_pretrained(tmp_path / "t2v")
+    assert not VideoGenerator(load_model(make_settings(model=str(tmp_path / "t2v")))).supports_conditioning
