@@ -54,6 +54,11 @@ class StoredObject:
     sha256: str
     url: str
 
+    @classmethod
+    def of(cls, bucket: str, path: str, data: bytes, content_type: str, url: str) -> StoredObject:
+        """What a backend stored, described from the bytes it was given."""
+        return cls(bucket, path, content_type, len(data), sha256_hex(data), url)
+
 
 class Storage(Protocol):
     def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:

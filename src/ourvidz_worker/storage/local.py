@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import StorageError
-from . import ObjectNotFoundError, StoredObject, check_asset, check_object_path, sha256_hex
+from . import ObjectNotFoundError, StoredObject, check_asset, check_object_path
 
 
 class LocalStorage:
@@ -34,14 +34,7 @@ class LocalStorage:
                 raise
         except OSError as exc:
             raise StorageError(f"could not write {bucket}/{path}: {exc.strerror or exc}") from exc
-        return StoredObject(
-            bucket=bucket,
-            path=path,
-            content_type=content_type,
-            size=len(data),
-            sha256=sha256_hex(data),
-            url=target.as_uri(),
-        )
+        return StoredObject.of(bucket, path, data, content_type, target.as_uri())
 
     def remove(self, bucket: str, path: str) -> None:
         self._file(bucket, path).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from ..config import Settings
 from ..errors import ConfigurationError, StorageError
-from . import MB, ObjectNotFoundError, StoredObject, check_asset, check_object_path, sha256_hex
+from . import MB, ObjectNotFoundError, StoredObject, check_asset, check_object_path
 from .failures import describe, is_transient, translate_error
 from .tus import upload_resumable
 
@@ -130,14 +130,7 @@ class SupabaseStorage:
             # The caller never learns of this object, so it could never clean it up.
             self._remove_quietly(bucket, path)
             raise
-        return StoredObject(
-            bucket=bucket,
-            path=path,
-            content_type=content_type,
-            size=len(data),
-            sha256=sha256_hex(data),
-            url=url,
-        )
+        return StoredObject.of(bucket, path, data, content_type, url)
 
     def remove(self, bucket: str, path: str) -> None:
         check_object_path(f"{bucket}/{path}")
