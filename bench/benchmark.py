@@ -35,50 +35,44 @@ from ourvidz_worker.models import LoadedModel, build_tiny_tokenizer, flow_schedu
 from ourvidz_worker.pipeline import GenerationRequest, VideoGenerator  # noqa: E402
 from ourvidz_worker.profiles import PROFILES, TURBO_ADAPTER  # noqa: E402
 from ourvidz_worker.progress import Progress  # noqa: E402
+from ourvidz_worker.variants import CONFIG_ROOT  # noqa: E402
 
 PROMPT = "A red fox trotting through fresh snow at dawn, breath visible in the cold air, cinematic"
 NEGATIVE = "blurry, low quality, distorted, static, watermark, text"
 
-# Real Wan 2.1 T2V shapes (FACTS §4); weights are random, so speed is real and frames are noise.
-TRANSFORMER_SHAPES = {
-    "1.3b": {"num_attention_heads": 12, "ffn_dim": 8960, "num_layers": 30},
-    "14b": {"num_attention_heads": 40, "ffn_dim": 13824, "num_layers": 40},
-}
+# Random weights of the real Wan 2.1 T2V shapes, from the configs the worker ships: speed is
+# real, frames are noise.
+RANDOM_VARIANTS = {"1.3b": "t2v-1.3b", "14b": "t2v-14b"}
 
 
 def random_real_shapes(size: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
     from diffusers import AutoencoderKLWan, WanPipeline, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
+    configs = CONFIG_ROOT / RANDOM_VARIANTS[size]
     tokenizer = build_tiny_tokenizer()  # ids only index the embedding; any tokenizer times the same
     with torch.device(device):
-        transformer = WanTransformer3DModel(
-            patch_size=(1, 2, 2),
-            attention_head_dim=128,
-            in_channels=16,
-            out_channels=16,
-            text_dim=4096,
-            freq_dim=256,
-            cross_attn_norm=True,
-            qk_norm="rms_norm_across_heads",
-            eps=1e-6,
-            rope_max_seq_len=1024,
-            **TRANSFORMER_SHAPES[size],
-        ).to(dtype)
-        text_encoder = UMT5EncoderModel(
-            UMT5Config(
-                vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
-                relative_attention_num_buckets=32, feed_forward_proj="gated-gelu", pad_token_id=0,
-                eos_token_id=1, decoder_start_token_id=0,
-            )
-        ).to(dtype)  # fmt: skip
-        vae = AutoencoderKLWan().to(torch.float32)
+        transformer = WanTransformer3DModel.from_config(WanTransformer3DModel.load_config(configs / "transformer"))
+        text_encoder = UMT5EncoderModel(UMT5Config.from_pretrained(configs / "text_encoder"))
+        vae = AutoencoderKLWan.from_config(AutoencoderKLWan.load_config(configs / "vae"))
     pipe = WanPipeline(
-        tokenizer=tokenizer, text_encoder=text_encoder.eval(), vae=vae.eval(),
-        transformer=transformer.eval(), scheduler=flow_scheduler(3.0),
-    )  # fmt: skip
+        tokenizer=tokenizer,
+        text_encoder=text_encoder.to(dtype).eval(),
+        vae=vae.eval(),
+        transformer=with_fp32_modules(transformer.to(dtype)).eval(),
+        scheduler=flow_scheduler(3.0),
+    )
     pipe.set_progress_bar_config(disable=True)
     return LoadedModel(pipe=pipe, model_id=f"random-{size}", device=device, max_frames=81)
+
+
+def with_fp32_modules(model: torch.nn.Module) -> torch.nn.Module:
+    """Keep in float32 what diffusers keeps there when it loads weights with a dtype (norms, rope...)."""
+    keep = set(getattr(model, "_keep_in_fp32_modules", None) or [])
+    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+        if keep.intersection(name.split(".")):
+            tensor.data = tensor.data.float()
+    return model
 
 
 def sync(device: torch.device) -> None:
@@ -175,9 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     args.frames = args.frames or (17 if tiny else 81)
     args.steps = args.steps or (4 if tiny else 50)
 
-    settings = Settings(model=args.model if args.model not in TRANSFORMER_SHAPES else "tiny")
+    settings = Settings(model=args.model if args.model not in RANDOM_VARIANTS else "tiny")
     started = time.perf_counter()
-    if args.model in TRANSFORMER_SHAPES:
+    if args.model in RANDOM_VARIANTS:
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         model = random_real_shapes(args.model, device, torch.bfloat16 if device.type == "cuda" else torch.float32)
     else:
