@@ -33,6 +33,13 @@ def job_context(job_id: str | None) -> Iterator[None]:
         current_job_id.reset(token)
 
 
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced by `***`."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
 class JobContextFilter(logging.Filter):
     """Adds `jobId` to every record and scrubs secrets from its message and extras."""
 
@@ -41,9 +48,7 @@ class JobContextFilter(logging.Filter):
         self.secrets = [s for s in secrets if s and len(s) >= 6]
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.jobId = current_job_id.get()

@@ -208,9 +208,7 @@ class VideoGenerator:
         pixels = torch.from_numpy(frame).to(vae.device, torch.float32).permute(2, 0, 1)[None, :, None]
         pixels = (pixels / 127.5 - 1).to(vae.dtype)
         latent = vae.encode(pixels).latent_dist.mode()
-        shape = (1, vae.config.z_dim, 1, 1, 1)
-        mean = torch.tensor(vae.config.latents_mean, device=latent.device, dtype=latent.dtype).view(shape)
-        std = torch.tensor(vae.config.latents_std, device=latent.device, dtype=latent.dtype).view(shape)
+        mean, std = self._latent_stats(latent)
         return ((latent - mean) / std).to(self.model.device, torch.float32)
 
     def embed(self, text: str) -> torch.Tensor:
@@ -234,12 +232,18 @@ class VideoGenerator:
     def decode(self, latents: torch.Tensor) -> np.ndarray:
         vae = self.model.pipe.vae
         latents = latents.to(vae.device, vae.dtype)
-        shape = (1, vae.config.z_dim, 1, 1, 1)
-        mean = torch.tensor(vae.config.latents_mean, device=latents.device, dtype=latents.dtype).view(shape)
-        std = torch.tensor(vae.config.latents_std, device=latents.device, dtype=latents.dtype).view(shape)
+        mean, std = self._latent_stats(latents)
         video = vae.decode(latents * std + mean, return_dict=False)[0]  # (1, 3, F, H, W) in [-1, 1]
         video = ((video[0].float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
         return video.permute(1, 2, 3, 0).contiguous().cpu().numpy()
+
+    def _latent_stats(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The VAE's per-channel latent mean and std, shaped to broadcast over (B, C, F, H, W)."""
+        config = self.model.pipe.vae.config
+        shape = (1, config.z_dim, 1, 1, 1)
+        mean = torch.tensor(config.latents_mean, device=like.device, dtype=like.dtype).view(shape)
+        std = torch.tensor(config.latents_std, device=like.device, dtype=like.dtype).view(shape)
+        return mean, std
 
     def _use_flow_shift(self, flow_shift: float) -> None:
         pipe = self.model.pipe

@@ -30,7 +30,7 @@ from .contract import (
 )
 from .enhance import Enhancement, Enhancer, TemplateEnhancer
 from .errors import InternalError, WorkerError
-from .logs import job_context, secret_values
+from .logs import job_context, scrub, secret_values
 from .media import encode_jpeg, encode_mp4, encode_png
 from .pipeline import Generated, VideoGenerator
 from .planning import Plan, Planner, generation_prompt
@@ -266,18 +266,14 @@ def rules_only_policy() -> PromptPolicy:
 
 
 def failure(job_id: str | None, error: WorkerError, secrets: Iterable[str] = ()) -> dict[str, Any]:
-    def scrub(text: str) -> str:  # a third-party message may quote a credential; never pass it on
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    message = scrub(error.message)
+    # A third-party message may quote a credential; never pass it on.
+    message = scrub(error.message, secrets)
     result = FailedResult(
         error=f"{error.code}: {message}",
         jobId=job_id,
         errorMessage=message,
         errorCode=error.code,
-        errorDetails=[{**d, "message": scrub(d["message"])} for d in error.details],
+        errorDetails=[{**d, "message": scrub(d["message"], secrets)} for d in error.details],
     ).model_dump(mode="json")
     if error.refresh_worker:
         result["refresh_worker"] = True
