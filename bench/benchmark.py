@@ -32,10 +32,10 @@ from ourvidz_worker.accel import apply_speedups  # noqa: E402
 from ourvidz_worker.config import Settings  # noqa: E402
 from ourvidz_worker.media import encode_mp4  # noqa: E402
 from ourvidz_worker.models import LoadedModel, build_tiny_tokenizer, flow_scheduler, load_model  # noqa: E402
-from ourvidz_worker.pipeline import GenerationRequest, VideoGenerator  # noqa: E402
-from ourvidz_worker.profiles import PROFILES, TURBO_ADAPTER  # noqa: E402
+from ourvidz_worker.pipeline import VideoGenerator  # noqa: E402
 from ourvidz_worker.progress import Progress  # noqa: E402
-from ourvidz_worker.variants import CONFIG_ROOT  # noqa: E402
+from ourvidz_worker.request import PROFILES, TURBO_ADAPTER, GenerationRequest  # noqa: E402
+from ourvidz_worker.variants import CONFIG_ROOT, VARIANTS  # noqa: E402
 
 PROMPT = "A red fox trotting through fresh snow at dawn, breath visible in the cold air, cinematic"
 NEGATIVE = "blurry, low quality, distorted, static, watermark, text"
@@ -63,7 +63,10 @@ def random_real_shapes(size: str, device: torch.device, dtype: torch.dtype) -> L
         scheduler=flow_scheduler(3.0),
     )
     pipe.set_progress_bar_config(disable=True)
-    return LoadedModel(pipe=pipe, model_id=f"random-{size}", device=device, max_frames=81)
+    variant = VARIANTS[RANDOM_VARIANTS[size]]
+    return LoadedModel(
+        pipe=pipe, model_id=f"random-{size}", device=device, max_frames=81, variant=variant.name, sizes=variant.sizes
+    )
 
 
 def with_fp32_modules(model: torch.nn.Module) -> torch.nn.Module:

@@ -10,8 +10,9 @@ import torch
 from conftest import make_settings
 from ourvidz_worker.accel import apply_speedups, pick_attention_backend
 from ourvidz_worker.models import load_model
-from ourvidz_worker.pipeline import GenerationRequest, VideoGenerator
+from ourvidz_worker.pipeline import VideoGenerator
 from ourvidz_worker.progress import Progress
+from ourvidz_worker.request import GenerationRequest
 
 REQUEST = GenerationRequest("a red fox in snow", "blurry", 128, 128, 9, 3, 5.0, 3.0, seed=11)
 

@@ -236,6 +236,6 @@ def test_a_vace_folder_loads_as_an_image_conditioned_model(tmp_path):
 
     build_tiny_pipeline(vace=True).save_pretrained(tmp_path / "vace")
     model = load_model(make_settings(model=str(tmp_path / "vace")))
-    assert VideoGenerator(model).supports_conditioning
+    assert model.image_conditioning
     build_tiny_pipeline().save_pretrained(tmp_path / "t2v")
-    assert not VideoGenerator(load_model(make_settings(model=str(tmp_path / "t2v")))).supports_conditioning
+    assert not load_model(make_settings(model=str(tmp_path / "t2v"))).image_conditioning

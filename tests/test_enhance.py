@@ -25,25 +25,19 @@ from tokenizers.models import BPE
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
 from ourvidz_worker.config import Settings
-from ourvidz_worker.enhance import (
+from ourvidz_worker.enhance import Enhancement, TemplateEnhancer, build_enhancer
+from ourvidz_worker.enhance.base import InvalidEnhancement
+from ourvidz_worker.enhance.guard import GuardedEnhancer, check_enhancement, clean_output
+from ourvidz_worker.enhance.llm import (
     SYSTEM_PROMPT,
-    TEMPLATE_ENHANCER,
-    Enhancement,
-    EnhancerError,
-    GuardedEnhancer,
-    InvalidEnhancement,
     LocalLLMEnhancer,
     OpenAICompatibleEnhancer,
-    TemplateEnhancer,
-    build_enhancer,
     build_messages,
-    check_enhancement,
-    clean_output,
-    enhance_prompt,
     model_label,
     resolve_model_dir,
 )
-from ourvidz_worker.errors import ConfigurationError, ModelLoadError
+from ourvidz_worker.enhance.template import TEMPLATE_ENHANCER, enhance_prompt
+from ourvidz_worker.errors import ConfigurationError, EnhancerError, ModelLoadError
 
 PROMPT = "a lighthouse on a cliff at sunset, waves crashing"
 CHARACTER = "a tall woman with silver hair and a green coat"

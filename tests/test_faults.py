@@ -97,7 +97,7 @@ def test_an_unexpected_bug_fails_the_job_cleanly_and_the_worker_keeps_serving(wo
     import ourvidz_worker.service as service
 
     with monkeypatch.context() as patch:
-        patch.setattr(service, "encode_jpeg", _raise(KeyError("surprise")))
+        patch.setattr(service, "encode_asset", _raise(KeyError("surprise")))
         result = worker.run(make_job("video"))
     assert result["status"] == "failed" and result["errorCode"] == "internal_error"
     assert "KeyError" in result["errorMessage"]

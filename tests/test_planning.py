@@ -9,28 +9,19 @@ import pytest
 from conftest import make_job, make_settings
 from ourvidz_worker.contract import parse_job_input
 from ourvidz_worker.errors import InvalidInputError
-from ourvidz_worker.planning import Planner
-from ourvidz_worker.storage.local import LocalStorage
+from ourvidz_worker.pipeline import VideoGenerator
+from ourvidz_worker.planning import plan_job
 from ourvidz_worker.variants import SIZES_480P
-
-
-class FakeGenerator:
-    """Only what planning reads: the model's limits and capabilities."""
-
-    supports_conditioning = False
-
-    def __init__(self, model):
-        self.model = model
-
-    def has_adapter(self, name):
-        return False
 
 
 @pytest.fixture
 def planner_for(tiny_model, tmp_path):
-    def build(**model_changes):
-        model = dataclasses.replace(tiny_model, **model_changes)
-        return Planner(make_settings(output_dir=tmp_path), FakeGenerator(model), LocalStorage(tmp_path))
+    """Planning is a pure function of the job and the model's capabilities: no generator needed."""
+
+    def build(**changes):
+        capabilities = dataclasses.replace(VideoGenerator(tiny_model).capabilities(), **changes)
+        settings = make_settings(output_dir=tmp_path)
+        return lambda job, prompt: plan_job(job, prompt, capabilities, settings, seed=123)
 
     return build
 
@@ -40,7 +31,7 @@ def plan(planner, **metadata):
     for key in ("width", "height"):
         if key not in metadata:
             job["metadata"].pop(key)
-    return planner.plan(parse_job_input(job), "a prompt")
+    return planner(parse_job_input(job), "a prompt")
 
 
 def test_presets_follow_the_model(planner_for):

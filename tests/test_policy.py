@@ -10,19 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ourvidz_worker.errors import ModelLoadError, WorkerError
-from ourvidz_worker.policy import (
-    REFUSAL_MESSAGE,
+from ourvidz_worker.errors import REFUSAL_MESSAGE, ModelLoadError, PolicyViolation, WorkerError
+from ourvidz_worker.policy import PromptPolicy
+from ourvidz_worker.policy.evaluation import evaluate, main
+from ourvidz_worker.policy.normalise import normalise
+from ourvidz_worker.policy.rules import (
     RULE_CSAM_TERM,
     RULE_MINOR_AGE_SEXUAL,
     RULE_MINOR_SEXUAL,
     RULE_REAL_PERSON_SEXUAL,
     RULE_SEMANTIC,
-    PolicyViolation,
-    PromptPolicy,
-    evaluate,
-    main,
-    normalise,
 )
 
 CORPUS = Path(__file__).with_name("policy_corpus.jsonl")

@@ -12,15 +12,17 @@ from safetensors.torch import save_file
 from conftest import make_job, make_settings, stored_files
 from ourvidz_worker.contract import parse_job_input
 from ourvidz_worker.pipeline import VideoGenerator
-from ourvidz_worker.profiles import TURBO_ADAPTER
+from ourvidz_worker.planning import plan_job
 from ourvidz_worker.progress import Progress
+from ourvidz_worker.request import TURBO_ADAPTER, StepCache
 from ourvidz_worker.service import Worker
 from ourvidz_worker.storage.local import LocalStorage
 
 
 def _frames(worker: Worker, **metadata) -> np.ndarray:
     job = parse_job_input(make_job("video", **metadata))
-    return worker.generator.generate(worker.planner.plan(job, job.prompt).request, Progress(None)).frames
+    plan = plan_job(job, job.prompt, worker.generator.capabilities(), worker.settings, seed=0)
+    return worker.generator.generate(plan.request, Progress(None)).frames
 
 
 def write_lora(path, transformer, *, community_format: bool) -> None:
@@ -66,11 +68,9 @@ def test_fast_profile_caches_steps_and_reference_stays_exact(fresh_worker):
 def test_step_cache_skips_transformer_blocks(fresh_worker, monkeypatch):
     # The random tiny model changes too much between steps for the production threshold to skip;
     # a generous threshold proves the cache is wired into denoising.
-    from diffusers import FirstBlockCacheConfig
+    from ourvidz_worker.request import PROFILES
 
-    from ourvidz_worker.profiles import PROFILES
-
-    lenient = dataclasses.replace(PROFILES["fast"], step_cache=lambda: FirstBlockCacheConfig(threshold=10.0))
+    lenient = dataclasses.replace(PROFILES["fast"], step_cache=StepCache("first_block", 10.0))
     monkeypatch.setitem(PROFILES, "fast", lenient)
     last_block = []
     fresh_worker.generator.model.pipe.transformer.blocks[-1].ffn.register_forward_hook(lambda *a: last_block.append(1))
@@ -123,7 +123,7 @@ def test_prompt_embeddings_are_cached_and_identical(worker, tiny_model):
     encoder_calls = []
     hook = tiny_model.pipe.text_encoder.register_forward_hook(lambda *args: encoder_calls.append(1))
     try:
-        worker.generator._embeddings.clear()
+        worker.generator.clear_prompt_cache()
         first = worker.run(make_job("video", negativePrompt="blurry, low quality"))
         calls_first = len(encoder_calls)
         second = worker.run(make_job("video", negativePrompt="blurry, low quality"))

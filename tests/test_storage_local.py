@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ourvidz_worker.errors import AssetRejectedError
-from ourvidz_worker.storage import MB, ObjectNotFoundError, check_asset, check_object_path
+from ourvidz_worker.config import default_buckets
+from ourvidz_worker.errors import AssetRejectedError, ObjectNotFoundError
+from ourvidz_worker.storage import MB, BucketRules, check_object_path
 from ourvidz_worker.storage.local import LocalStorage
 
 USER = "9a1f4e27-6c3b-4d85-a2e0-1b7f5d3c8e23"
@@ -20,11 +21,12 @@ def test_unsafe_paths_are_refused(path):
 
 
 def test_bucket_limits_are_checked_before_upload(tmp_path):
-    with pytest.raises(AssetRejectedError, match="limit"):
-        check_asset("video-thumbnails", b"x" * (5 * MB + 1), "image/jpeg")
+    rules = BucketRules.platform(default_buckets())
+    with pytest.raises(AssetRejectedError, match="at most 5242880 bytes"):
+        rules.check("video-thumbnails", 5 * MB + 1, "image/jpeg")
     with pytest.raises(AssetRejectedError, match="accepts"):
-        check_asset("videos-final", b"x", "text/plain")
-    check_asset("videos-final", b"x", "video/mp4")
+        rules.check("videos-final", 1, "text/plain")
+    rules.check("videos-final", 1, "video/mp4")
     storage = LocalStorage(tmp_path)
     with pytest.raises(AssetRejectedError):
         storage.upload("scene-previews", f"{USER}/videos/v/preview.jpg", b"x", "video/mp4")

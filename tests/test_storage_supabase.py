@@ -409,7 +409,7 @@ def test_tus_rerun_overwrites(fake: FakeSupabase, storage: SupabaseStorage):
 def test_startup_check_accepts_the_platform_buckets(fake: FakeSupabase, storage: SupabaseStorage):
     storage.check()
     checked = {r.path.rsplit("/", 1)[-1] for r in fake.seen("GET", "/storage/v1/bucket/")}
-    assert checked == {"videos-final", "video-thumbnails", "scene-previews"}
+    assert checked == {"videos-final", "video-thumbnails", "scene-previews", "character-images"}
 
 
 def test_startup_check_fails_on_a_missing_bucket_or_a_rejected_key(fake: FakeSupabase, storage: SupabaseStorage):

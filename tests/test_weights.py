@@ -30,8 +30,9 @@ from conftest import make_settings
 from ourvidz_worker.errors import ModelLoadError
 from ourvidz_worker.models import build_tiny_pipeline, flow_scheduler, load_model
 from ourvidz_worker.original_weights import load_original_transformer, t5_key_to_transformers
-from ourvidz_worker.pipeline import GenerationRequest, VideoGenerator
+from ourvidz_worker.pipeline import VideoGenerator
 from ourvidz_worker.progress import Progress
+from ourvidz_worker.request import GenerationRequest
 from ourvidz_worker.variants import CONFIG_ROOT, VARIANTS, TransformerShape, variant_for
 from ourvidz_worker.weight_checks import ORIGINAL_T5, ORIGINAL_TOKENIZER, ORIGINAL_VAE, find_weights, verify_weights
 from ourvidz_worker.weights import check_shipped_configs, config_dir_for, locate_weights, transformer_shape

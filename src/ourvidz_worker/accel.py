@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 
 import torch
 from diffusers import WanPipeline
@@ -38,12 +37,6 @@ def apply_speedups(pipe: WanPipeline, settings: Settings, device: torch.device) 
         pipe.transformer.set_attention_backend(backend)
     applied: dict[str, object] = {"attentionBackend": backend, "compiled": False}
     if settings.compile and device.type == "cuda":
-        if settings.compile_cache_dir is not None:
-            # Inductor's on-disk cache: a cold worker reuses kernels compiled by an earlier one.
-            settings.compile_cache_dir.mkdir(parents=True, exist_ok=True)
-            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(settings.compile_cache_dir))
-            os.environ.setdefault("TORCHINDUCTOR_FX_GRAPH_CACHE", "1")
-            os.environ.setdefault("TORCHINDUCTOR_AUTOGRAD_CACHE", "1")
         pipe.transformer.compile_repeated_blocks(fullgraph=True)
         applied["compiled"] = True
     if settings.vae_dtype != "float32":

@@ -7,12 +7,13 @@ from .callback import CallbackSender
 from .config import Settings
 from .enhance import build_enhancer
 from .errors import ConfigurationError
+from .loras import LoraLibrary
 from .models import load_model
 from .pipeline import VideoGenerator
 from .policy import PromptPolicy
-from .profiles import TURBO_ADAPTER
+from .request import TURBO_ADAPTER
 from .service import Worker
-from .storage import Storage
+from .storage import BucketRules, Storage
 from .storage.local import LocalStorage
 
 
@@ -25,7 +26,7 @@ def make_storage(settings: Settings) -> Storage:
         raise ConfigurationError(
             "no storage configured: set SUPABASE_URL and SUPABASE_SERVICE_KEY; local storage is for local runs only"
         )
-    return LocalStorage(settings.output_dir)
+    return LocalStorage(settings.output_dir, BucketRules.platform(settings.buckets))
 
 
 def make_callback(settings: Settings) -> CallbackSender | None:
@@ -34,7 +35,13 @@ def make_callback(settings: Settings) -> CallbackSender | None:
     if settings.job_callback_secret is None:
         # An unsigned callback lets anyone who learns the URL forge results.
         raise ConfigurationError("JOB_CALLBACK_URL is set but JOB_CALLBACK_SECRET is not; callbacks must be signed")
-    return CallbackSender(settings.job_callback_url, settings.job_callback_secret.get_secret_value())
+    return CallbackSender(
+        settings.job_callback_url,
+        settings.job_callback_secret.get_secret_value(),
+        timeout=settings.callback_timeout,
+        attempts=settings.callback_attempts,
+        backoff=settings.callback_backoff,
+    )
 
 
 def build_worker(settings: Settings) -> Worker:
@@ -49,4 +56,12 @@ def build_worker(settings: Settings) -> Worker:
         generator.load_adapter(TURBO_ADAPTER, settings.turbo_lora, settings.turbo_lora_scale)
     # After the video model, so it gets GPU memory first; a broken configuration fails start-up.
     enhancer = build_enhancer(settings)
-    return Worker(settings, generator, storage, callback, enhancer, policy)
+    return Worker(
+        settings,
+        generator,
+        storage,
+        callback=callback,
+        enhancer=enhancer,
+        policy=policy,
+        loras=LoraLibrary(settings.lora_dir),
+    )

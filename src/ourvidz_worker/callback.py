@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from .retry import retrying
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +102,13 @@ class CallbackSender:
             report["attempts"] += 1
             self._post(body, headers, report)
 
-        retrying = Retrying(
-            retry=retry_if_exception(lambda exc: isinstance(exc, CallbackError) and exc.transient),
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(multiplier=self.backoff, max=max(self.backoff, 1.0) * 30, jitter=self.backoff),
-            reraise=True,
+        policy = retrying(
+            is_transient=lambda exc: isinstance(exc, CallbackError) and exc.transient,
+            attempts=self.attempts,
+            backoff=self.backoff,
         )
         try:
-            retrying(attempt)
+            policy(attempt)
             report["delivered"] = True
         except CallbackError as exc:
             report["error"] = str(exc)

@@ -9,16 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .errors import ConfigurationError
+from .request import Quality
+
+ENV_PREFIX = "OURVIDZ_"
+DEFAULT_VOLUME_ROOT = Path("/runpod-volume")  # where RunPod mounts a network volume
+# What the worker writes (videos, thumbnails, previews, images) and reads (characters).
+BUCKET_ROLES = ("videos", "thumbnails", "previews", "images", "characters")
 TINY_MODEL = "tiny"
 TINY_VACE_MODEL = "tiny-vace"
 TINY_MODELS = (TINY_MODEL, TINY_VACE_MODEL)
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OURVIDZ_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     model: str = Field(
         default=TINY_MODEL,
@@ -26,7 +33,7 @@ class Settings(BaseSettings):
         " volume (e.g. t2v-1.3b), or 'tiny' / 'tiny-vace' (random weights, local runs and tests only).",
     )
     volume_root: Path = Field(
-        default=Path("/runpod-volume"),
+        default=DEFAULT_VOLUME_ROOT,
         description="Where model names in OURVIDZ_MODEL are looked up (RunPod mounts the network volume here).",
     )
     model_config_dir: Path | None = Field(
@@ -70,11 +77,16 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("JOB_CALLBACK_SECRET", "OURVIDZ_JOB_CALLBACK_SECRET"),
     )
+    callback_timeout: float = Field(default=10.0, gt=0.0, le=120.0, description="Seconds per callback attempt.")
+    callback_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries per callback on timeouts, connection errors, 408/429 and 5xx."
+    )
+    callback_backoff: float = Field(
+        default=1.0, ge=0.0, le=60.0, description="First callback retry delay, seconds; doubles, plus jitter."
+    )
 
     # Defaults of the generation contract (a job may override each within bounds).
-    default_quality: Literal["reference", "fast", "turbo"] = Field(
-        default="reference", description="Quality profile of jobs that do not name one."
-    )
+    default_quality: Quality = Field(default="reference", description="Quality profile of jobs that do not name one.")
     default_flow_shift: float = Field(default=3.0, gt=0.0, le=20.0)
     turbo_lora: Path | None = Field(
         default=None, description="Wan 2.1 step-distillation LoRA (.safetensors) enabling quality 'turbo'."
@@ -202,7 +214,38 @@ class Settings(BaseSettings):
         description="openai: sent as a Bearer token; never logged.",
     )
 
+    @property
+    def buckets(self) -> dict[str, str]:
+        """Bucket name by role (see BUCKET_ROLES)."""
+        return {role: getattr(self, f"bucket_{role}") for role in BUCKET_ROLES}
+
+
+def default_buckets() -> dict[str, str]:
+    """Bucket name by role when nothing is configured: the platform's own buckets."""
+    return {role: Settings.model_fields[f"bucket_{role}"].default for role in BUCKET_ROLES}
+
+
+def env_name(field: str) -> str:
+    """The environment variable a setting is read from (its first alias, else OURVIDZ_<NAME>)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    return field if field.isupper() or info is None else f"{ENV_PREFIX}{field.upper()}"
+
 
 def load_settings() -> Settings:
-    """Read the environment once; a malformed variable raises with the variable's name."""
-    return Settings()
+    """Read the environment once; a malformed variable is a ConfigurationError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:
+                problems.append(f"{env_name(str(error['loc'][0]))}: {message}")
+            else:
+                problems.append(message)
+        raise ConfigurationError("invalid environment: " + "; ".join(problems)) from None

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from .errors import InvalidInputError
-from .profiles import Quality
+from .request import Quality
 
 JobType = Literal["enhance", "preview", "video", "image"]
 Aspect = Literal["landscape", "portrait", "square"]

@@ -1,11 +1,31 @@
-"""The worker's error tree.
+"""The worker's error tree, in one place.
 
 Every failure a job can meet is one of these; third-party exceptions are caught where they enter
 and re-raised as one of them (`raise X(...) from exc`). `code` is stable and ends up in the job's
-result so callers can branch on it without parsing messages.
+result so callers can branch on it without parsing messages. Anything else that escapes a job is
+a bug and becomes `InternalError` at the service boundary.
+
+    WorkerError
+    ├── InternalError             a bug: the job fails cleanly, the worker keeps serving
+    ├── InvalidInputError         the input breaks the contract (field by field in `details`)
+    ├── PolicyViolation           the content policy refused the job's texts
+    ├── ConfigurationError        the deployment is wrong (settings, credentials, buckets)
+    │   └── ModelLoadError        weights missing, corrupt or unloadable
+    ├── GenerationError           the diffusion pipeline failed
+    │   ├── GpuOutOfMemoryError   out of accelerator memory (freed; the next job may succeed)
+    │   ├── DeviceFaultError      the CUDA context may be poisoned: RunPod replaces the worker
+    │   └── DeadlineExceededError the job's time ran out between two denoising steps
+    ├── EncodingError             frames could not become MP4/JPEG/PNG
+    ├── StorageError              an upload, download, signing or removal failed
+    │   ├── AssetRejectedError    the bucket refuses the object (size, MIME type)
+    │   └── ObjectNotFoundError   the object asked for does not exist
+    └── EnhancerError             an LLM enhancer failed (never fails a job: the template steps in)
 """
 
 from __future__ import annotations
+
+# What a refused job says, whatever rule refused it: never the rule, never the text.
+REFUSAL_MESSAGE = "This request was refused by the content policy."
 
 
 class WorkerError(Exception):
@@ -32,6 +52,22 @@ class InvalidInputError(WorkerError):
 
     code = "invalid_input"
 
+    @classmethod
+    def for_field(cls, field: str, message: str) -> InvalidInputError:
+        """One field's refusal: `field: message`, with the same pair in `details`."""
+        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+class PolicyViolation(WorkerError):
+    """The job's texts break the content policy. The message never quotes them."""
+
+    code = "policy_violation"
+
+    def __init__(self, rule: str, field: str) -> None:
+        super().__init__(REFUSAL_MESSAGE, details=[{"field": field, "message": "refused by the content policy"}])
+        self.rule = rule  # for logs only; not shown to the user
+        self.field = field
+
 
 class ConfigurationError(WorkerError):
     """The worker's environment is wrong (missing weights, credentials, bad settings)."""
@@ -51,10 +87,20 @@ class GenerationError(WorkerError):
     code = "generation_error"
 
 
-class OutOfMemoryError(GenerationError):
+class GpuOutOfMemoryError(GenerationError):
     """The accelerator ran out of memory; memory was freed, the next job may succeed."""
 
     code = "out_of_memory"
+
+
+class DeviceFaultError(GenerationError):
+    """A device-side fault (illegal memory access, ECC error): the CUDA context may be unusable."""
+
+    refresh_worker = True
+
+
+class DeadlineExceededError(GenerationError):
+    """The job's deadline passed; denoising stopped between two steps."""
 
 
 class EncodingError(WorkerError):
@@ -75,6 +121,22 @@ class StorageError(WorkerError):
 
 
 class AssetRejectedError(StorageError):
-    """An asset breaks its bucket's size or MIME limit; detected before any upload."""
+    """An asset breaks its bucket's size or MIME limit."""
 
     code = "asset_rejected"
+
+
+class ObjectNotFoundError(StorageError):
+    """The object asked for does not exist."""
+
+    code = "object_not_found"
+
+
+class EnhancerError(WorkerError):
+    """An LLM enhancer failed; `reason` is `llm_error`, `timeout` or `truncated`. Never fails a job."""
+
+    code = "enhancer_error"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -33,10 +33,11 @@ def job_context(job_id: str | None) -> Iterator[None]:
         current_job_id.reset(token)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret replaced by `***`."""
+def scrub(text: str, secrets: Iterable[str], replacement: str = "***") -> str:
+    """`text` with every (non-empty) secret replaced by `replacement`."""
     for secret in secrets:
-        text = text.replace(secret, "***")
+        if secret:
+            text = text.replace(secret, replacement)
     return text
 
 

@@ -14,6 +14,7 @@ from PIL import Image
 from .errors import EncodingError
 
 THUMBNAIL_MAX_SIDE = 480
+PREVIEW_JPEG_QUALITY = 92  # the still a user approves before paying for the video
 VIDEO_CRF = 18  # visually lossless for 480p/720p web delivery
 VIDEO_PRESET = "medium"  # ~1 s for 81 frames at 480p; faster presets bloat files
 
@@ -56,6 +57,19 @@ def encode_mp4(frames: np.ndarray, fps: int) -> bytes:
     if not data:
         raise EncodingError("ffmpeg produced an empty MP4")
     return data
+
+
+def encode_asset(kind: str, frames: np.ndarray, fps: int) -> bytes:
+    """The file of one asset kind (see `layout`) from a job's frames."""
+    if kind == "video":
+        return encode_mp4(frames, fps)
+    if kind == "thumbnail":
+        return encode_jpeg(frames[0], max_side=THUMBNAIL_MAX_SIDE)
+    if kind == "preview":
+        return encode_jpeg(frames[0], quality=PREVIEW_JPEG_QUALITY)
+    if kind == "image":
+        return encode_png(frames[0])
+    raise ValueError(f"no encoding for asset kind {kind!r}")
 
 
 def encode_jpeg(frame: np.ndarray, *, max_side: int | None = None, quality: int = 90) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -30,6 +30,7 @@ from tokenizers.models import BPE
 from transformers import AutoTokenizer, PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
 
 from .config import TINY_MODELS, TINY_VACE_MODEL, Settings
+from .devices import resolve_device, resolve_dtype
 from .errors import ConfigurationError, ModelLoadError
 from .original_weights import LOAD_ERRORS, load_original_t5, load_original_transformer, load_original_vae
 from .variants import SIZES_480P, SIZES_720P, variant_for
@@ -44,38 +45,32 @@ TINY_SIZES: Mapping[str, Mapping[str, tuple[int, int]]] = {"480p": SIZES_480P, "
 CUSTOM_SIZES: Mapping[str, Mapping[str, tuple[int, int]]] = {"480p": SIZES_480P}
 
 
-def _pixels(sizes: Mapping[str, Mapping[str, tuple[int, int]]]) -> int:
-    return max(w * h for preset in sizes.values() for w, h in preset.values())
+WanPipelines = WanPipeline | WanVACEPipeline
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    pipe: WanPipeline
+    """A pipeline on its device and what it is made for; every loader states every field."""
+
+    pipe: WanPipelines
     model_id: str
     device: torch.device
     max_frames: int
-    # "tiny" | "t2v-1.3b" | "t2v-14b" | "custom" (other shapes, loaded with explicit configs)
-    variant: str = "tiny"
-    # Preset sizes by resolution then aspect, (width, height): 480p for every model, 720p for 14B.
-    sizes: Mapping[str, Mapping[str, tuple[int, int]]] = field(default_factory=lambda: TINY_SIZES)
-    max_pixels: int = _pixels(TINY_SIZES)  # largest width x height the model is meant for
+    variant: str  # "tiny" | "t2v-1.3b" | "t2v-14b" | "custom" (other shapes, loaded with explicit configs)
+    sizes: Mapping[str, Mapping[str, tuple[int, int]]]  # preset sizes by resolution, then aspect: (w, h)
+
+    @property
+    def max_pixels(self) -> int:
+        """The largest width x height the model is meant for: its biggest preset."""
+        return max(w * h for preset in self.sizes.values() for w, h in preset.values())
 
     def supports(self, width: int, height: int) -> bool:
         return width * height <= self.max_pixels
 
-
-def resolve_device(settings: Settings) -> torch.device:
-    if settings.device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if settings.device == "cuda" and not torch.cuda.is_available():
-        raise ConfigurationError("OURVIDZ_DEVICE=cuda but no CUDA device is visible to PyTorch")
-    return torch.device(settings.device)
-
-
-def resolve_dtype(settings: Settings, device: torch.device) -> torch.dtype:
-    if settings.dtype == "auto":
-        return torch.bfloat16 if device.type == "cuda" else torch.float32
-    return getattr(torch, settings.dtype)
+    @property
+    def image_conditioning(self) -> bool:
+        """First frame and reference images need a VACE model."""
+        return isinstance(self.pipe, WanVACEPipeline)
 
 
 def flow_scheduler(flow_shift: float) -> UniPCMultistepScheduler:
@@ -99,7 +94,7 @@ def build_tiny_tokenizer() -> PreTrainedTokenizerFast:
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
 
 
-def build_tiny_pipeline(flow_shift: float = 3.0, *, vace: bool = False) -> WanPipeline | WanVACEPipeline:
+def build_tiny_pipeline(flow_shift: float = 3.0, *, vace: bool = False) -> WanPipelines:
     """Real WanPipeline, tiny random weights from a fixed seed: identical in every process.
 
     `vace=True` builds the image-conditioned variant (WanVACEPipeline: first frame, reference images).
@@ -180,7 +175,7 @@ def load_original_pipeline(files: ModelFiles, config_dir: Path, dtype: torch.dty
     )
 
 
-def load_diffusers_pipeline(root: Path, dtype: torch.dtype) -> WanPipeline | WanVACEPipeline:
+def load_diffusers_pipeline(root: Path, dtype: torch.dtype) -> WanPipelines:
     try:
         # A VACE folder (image conditioning) names its own pipeline class; anything else is text-to-video.
         index = json.loads((root / "model_index.json").read_text())
@@ -207,17 +202,24 @@ def load_model(settings: Settings, *, volume_root: Path | None = None, config_di
                 "OURVIDZ_MODEL=tiny is a random-weight model for local runs and tests; on RunPod"
                 " set OURVIDZ_MODEL to Wan 2.1 weights (a folder, or a name such as t2v-1.3b)"
             )
-        device = resolve_device(settings)
+        device = resolve_device(settings.device)
         pipe = build_tiny_pipeline(settings.default_flow_shift, vace=settings.model == TINY_VACE_MODEL).to(device)
         pipe.set_progress_bar_config(disable=True)
-        return LoadedModel(pipe=pipe, model_id=settings.model, device=device, max_frames=settings.max_frames)
+        return LoadedModel(
+            pipe=pipe,
+            model_id=settings.model,
+            device=device,
+            max_frames=settings.max_frames,
+            variant="tiny",
+            sizes=TINY_SIZES,
+        )
 
     volume_root = volume_root or settings.volume_root
     config_dir = config_dir or settings.model_config_dir
     files = locate_weights(settings.model, Path(volume_root))
     shape = transformer_shape(files)
-    device = resolve_device(settings)
-    dtype = resolve_dtype(settings, device)
+    device = resolve_device(settings.device)
+    dtype = resolve_dtype(settings.dtype, device)
     log.info(
         "loading weights",
         extra={"model": files.name, "layout": files.layout, "path": str(files.root), "shape": str(shape)},
@@ -233,15 +235,13 @@ def load_model(settings: Settings, *, volume_root: Path | None = None, config_di
     except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
         raise ModelLoadError(f"could not move {files.name} to {device}: {exc}") from exc
     pipe.set_progress_bar_config(disable=True)
-    sizes = variant.sizes if variant else CUSTOM_SIZES
     loaded = LoadedModel(
         pipe=pipe,
         model_id=files.name,
         device=device,
         max_frames=settings.max_frames,
         variant=variant.name if variant else "custom",
-        sizes=sizes,
-        max_pixels=_pixels(sizes),
+        sizes=variant.sizes if variant else CUSTOM_SIZES,
     )
     log.info("model ready", extra={"model": loaded.model_id, "variant": loaded.variant, "device": str(device)})
     return loaded

@@ -1,47 +1,43 @@
 """Generating frames with the diffusers Wan pipeline, stage by stage.
 
-The only module besides `models` and `accel` that drives torch/diffusers. Stages are timed
-separately: prompt encoding (embeddings cached per process: negative prompts recur, and a
-video usually repeats its preview's prompt), denoising (quality profile applied, a step
-callback for progress and the job deadline) and VAE decoding; frames come back as uint8 arrays.
+The only module besides `models` and `accel` that drives torch/diffusers. `VideoGenerator` owns the
+loaded pipeline and every switch on it — the scheduler's flow shift, the step cache, the active
+LoRAs — so nothing else changes them between jobs. Stages are timed separately: prompt encoding
+(embeddings cached per process: negative prompts recur, and a video usually repeats its preview's
+prompt), denoising (quality profile applied; a step callback composed of small parts for the
+first-frame anchor, progress and the job deadline) and VAE decoding; frames come back as uint8.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from diffusers import WanVACEPipeline
+from diffusers import FirstBlockCacheConfig
 from PIL import Image
 
-from .errors import GenerationError, ModelLoadError, OutOfMemoryError
+from .errors import (
+    DeadlineExceededError,
+    DeviceFaultError,
+    GenerationError,
+    GpuOutOfMemoryError,
+    ModelLoadError,
+    WorkerError,
+)
 from .models import LoadedModel
-from .profiles import PROFILES, QualityProfile
 from .progress import Progress
+from .request import GenerationRequest, ModelCapabilities, QualityProfile, StepCache
 
 MAX_SEQUENCE_LENGTH = 512  # UMT5 context Wan 2.1 was trained with
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    prompt: str
-    negative_prompt: str
-    width: int
-    height: int
-    num_frames: int
-    steps: int
-    guidance_scale: float
-    flow_shift: float
-    seed: int
-    profile: QualityProfile = PROFILES["reference"]
-    loras: tuple[tuple[str, float], ...] = ()  # (LoRA name in the LoRA folder, scale)
-    first_frame: np.ndarray | None = field(default=None, compare=False)  # (H, W, 3) uint8 the clip starts from
-    reference_image: np.ndarray | None = field(default=None, compare=False)  # character reference (VACE)
-    deadline: float | None = None  # time.monotonic() value after which denoising stops
+# RuntimeErrors from GPU libraries that have no exception type of their own: a failed generation,
+# not a bug. Any other RuntimeError (a shape mismatch, say) is a bug and surfaces as one.
+LIBRARY_FAULT_PREFIXES = ("cuDNN error", "CUDNN_STATUS", "CUDA error", "cuBLAS error", "CUBLAS_STATUS", "NCCL error")
 
 
 @dataclass
@@ -51,70 +47,137 @@ class Generated:
     latents: torch.Tensor | None = None
 
 
+# ---------------------------------------------------------------------------------------------
+# The step callback, composed of parts; each sees diffusers' `callback_on_step_end` arguments.
+
+StepPart = Callable[[Any, int, dict[str, torch.Tensor]], None]
+
+
+def step_callback(parts: Sequence[StepPart]) -> Callable[..., dict[str, torch.Tensor]]:
+    """One `callback_on_step_end` running `parts` in order after every denoising step."""
+
+    def on_step_end(pipeline, step: int, timestep, callback_kwargs: dict[str, torch.Tensor]):
+        for part in parts:
+            part(pipeline, step, callback_kwargs)
+        return callback_kwargs
+
+    return on_step_end
+
+
+def anchor_first_frame(target: torch.Tensor, noise: torch.Tensor, index: int) -> StepPart:
+    """Hold latent frame `index` on `target` at the noise level the scheduler has reached, so the
+    clip ends exactly on it (the VAE decodes latent frame 0 into pixel frame 0 alone)."""
+
+    def part(pipeline, step: int, callback_kwargs: dict[str, torch.Tensor]) -> None:
+        scheduler = pipeline.scheduler
+        sigma = float(scheduler.sigmas[scheduler.step_index])  # after step(): the latents' noise level now
+        latents = callback_kwargs["latents"]
+        latents[:, :, index : index + 1] = ((1 - sigma) * target + sigma * noise).to(latents.dtype)
+
+    return part
+
+
+def report_steps(progress: Progress, total: int) -> StepPart:
+    def part(pipeline, step: int, callback_kwargs) -> None:
+        progress.step(step + 1, total)
+
+    return part
+
+
+def stop_at_deadline(deadline: float, total: int, clock: Callable[[], float] = time.monotonic) -> StepPart:
+    """Stop between two steps once `deadline` (a `clock` value) has passed."""
+
+    def part(pipeline, step: int, callback_kwargs) -> None:
+        if clock() > deadline:
+            raise DeadlineExceededError(f"job deadline reached: denoising stopped after step {step + 1} of {total}")
+
+    return part
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def generation_fault(exc: BaseException, stage: str | None, request: GenerationRequest) -> WorkerError | None:
+    """The WorkerError a known accelerator or library failure amounts to; None for anything else."""
+    if isinstance(exc, torch.OutOfMemoryError):
+        return GpuOutOfMemoryError(
+            f"GPU out of memory during {stage} at {request.width}x{request.height}x{request.num_frames};"
+            " memory was freed"
+        )
+    if isinstance(exc, torch.AcceleratorError):
+        return DeviceFaultError(f"generation failed during {stage}: {exc}")
+    if isinstance(exc, RuntimeError) and str(exc).startswith(LIBRARY_FAULT_PREFIXES):
+        return GenerationError(f"generation failed during {stage}: {exc}")
+    return None
+
+
 class VideoGenerator:
-    """Runs generation requests on one loaded model, reused across jobs."""
+    """Runs generation requests on one loaded model, reused across jobs; owns the pipe's switches."""
 
     def __init__(self, model: LoadedModel, *, prompt_cache_size: int = 16) -> None:
         self.model = model
-        self._flow_shift = float(model.pipe.scheduler.config.get("flow_shift", 0.0))
         self._embeddings: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._cache_size = prompt_cache_size
         self._adapters: dict[str, float] = {}  # loaded adapter -> default scale
-        self._profile: QualityProfile | None = None
-        self._active: dict[str, float] = {}
+        self._step_cache: StepCache | None = None
+        self._active_adapters: dict[str, float] = {}
 
-    # -- start-up -------------------------------------------------------------------------------
+    @property
+    def pipe(self):
+        return self.model.pipe
+
+    def capabilities(self) -> ModelCapabilities:
+        model = self.model
+        return ModelCapabilities(
+            variant=model.variant,
+            sizes=model.sizes,
+            max_pixels=model.max_pixels,
+            max_frames=model.max_frames,
+            image_conditioning=model.image_conditioning,
+            adapters=frozenset(self._adapters),
+        )
+
+    # -- adapters (start-up, and creator LoRAs on first use) -----------------------------------
     def load_adapter(self, name: str, path: Path, scale: float = 1.0) -> None:
         """Load a LoRA once, inactive until a job asks for it."""
         if not path.is_file():
             raise ModelLoadError(f"LoRA file for '{name}' not found: {path}")
         try:
-            self.model.pipe.load_lora_weights(str(path), adapter_name=name)
+            self.pipe.load_lora_weights(str(path), adapter_name=name)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelLoadError(f"could not load LoRA '{name}' from {path}: {exc}") from exc
         self._adapters[name] = scale
         # diffusers activates a freshly loaded adapter; keep it off until a job asks for it.
-        self.model.pipe.disable_lora()
-        self._active = {}
-
-    @property
-    def supports_conditioning(self) -> bool:
-        """Image conditioning (first frame, reference images) needs a VACE model."""
-        return isinstance(self.model.pipe, WanVACEPipeline)
+        self.pipe.disable_lora()
+        self._active_adapters = {}
 
     def has_adapter(self, name: str) -> bool:
         return name in self._adapters
 
-    def ensure_user_lora(self, name: str, folder: Path) -> None:
-        """Load a creator LoRA from the LoRA folder on first use; later jobs only switch it on."""
+    def ensure_user_lora(self, name: str, path: Path) -> None:
+        """A creator LoRA, loaded on first use; later jobs only switch it on."""
         adapter = user_adapter_name(name)
         if adapter not in self._adapters:
-            self.load_adapter(adapter, folder / f"{name}.safetensors")
+            self.load_adapter(adapter, path)
 
     # -- per job --------------------------------------------------------------------------------
     def generate(self, request: GenerationRequest, progress: Progress, *, keep_latents: bool = False) -> Generated:
         try:
             generated = self._generate(request, progress)
-        except torch.OutOfMemoryError as exc:
+        except WorkerError:
             _free_accelerator_memory()
-            raise OutOfMemoryError(
-                f"GPU out of memory during {progress.stage_name} at {request.width}x{request.height}"
-                f"x{request.num_frames}; memory was freed"
-            ) from exc
-        except GenerationError:
             raise
-        except RuntimeError as exc:
+        except Exception as exc:
             _free_accelerator_memory()
-            error = GenerationError(f"generation failed during {progress.stage_name}: {exc}")
-            # A device-side fault can poison the CUDA context: ask RunPod for a fresh worker.
-            error.refresh_worker = isinstance(exc, torch.AcceleratorError)
-            raise error from exc
+            fault = generation_fault(exc, progress.stage_name, request)
+            if fault is None:
+                raise  # a bug, not a failed generation: the service reports it as one
+            raise fault from exc
         if not keep_latents:
             generated.latents = None
         return generated
 
     def _generate(self, request: GenerationRequest, progress: Progress) -> Generated:
-        pipe = self.model.pipe
         timings: dict[str, float] = {}
         use_cfg = request.guidance_scale > 1.0
         with torch.inference_mode():
@@ -126,28 +189,12 @@ class VideoGenerator:
 
             progress.stage("denoise")
             started = time.perf_counter()
-            self._use_flow_shift(request.flow_shift)
-            self._use_profile(request.profile)
-            self._activate(self._wanted_adapters(request))
-            conditioning, anchor, references = self._conditioning(request)
-            stopped_at: list[int] = []
-
-            def on_step_end(pipeline, step: int, timestep, callback_kwargs):
-                if anchor is not None:
-                    # Hold latent frame 0 on the conditioning image at this step's noise level, so the
-                    # clip ends exactly on it (the VAE decodes latent frame 0 into pixel frame 0 alone).
-                    sigma = float(pipeline.scheduler.sigmas[step + 1])
-                    latents = callback_kwargs["latents"]
-                    latents[:, :, references : references + 1] = ((1 - sigma) * anchor[0] + sigma * anchor[1]).to(
-                        latents.dtype
-                    )
-                progress.step(step + 1, request.steps)
-                if request.deadline is not None and time.monotonic() > request.deadline:
-                    stopped_at.append(step + 1)
-                    pipeline._interrupt = True  # diffusers' documented way to stop between steps
-                return callback_kwargs
-
-            latents = pipe(
+            self._configure(request)
+            conditioning, parts, references = self._conditioning(request)
+            parts.append(report_steps(progress, request.steps))
+            if request.deadline is not None:
+                parts.append(stop_at_deadline(request.deadline, request.steps))
+            latents = self.pipe(
                 prompt_embeds=prompt_embeds,
                 negative_prompt_embeds=negative_embeds,
                 height=request.height,
@@ -157,15 +204,11 @@ class VideoGenerator:
                 guidance_scale=request.guidance_scale,
                 generator=torch.Generator("cpu").manual_seed(request.seed),
                 output_type="latent",
-                callback_on_step_end=on_step_end,
+                callback_on_step_end=step_callback(parts),
                 max_sequence_length=MAX_SEQUENCE_LENGTH,
                 **conditioning,
             ).frames
             latents = latents[:, :, references:]  # VACE prepends one latent frame per reference image
-            if stopped_at:
-                raise GenerationError(
-                    f"job deadline reached: denoising stopped after step {stopped_at[0]} of {request.steps}"
-                )
             timings["denoise"] = time.perf_counter() - started
 
             progress.stage("decode")
@@ -174,14 +217,16 @@ class VideoGenerator:
             timings["decode"] = time.perf_counter() - started
         return Generated(frames=frames, timings=timings, latents=latents)
 
-    def _conditioning(self, request: GenerationRequest) -> tuple[dict, tuple[torch.Tensor, torch.Tensor] | None, int]:
-        """VACE inputs for a first frame and/or reference image, and the latent anchor of frame 0."""
+    def _conditioning(self, request: GenerationRequest) -> tuple[dict, list[StepPart], int]:
+        """VACE inputs for a first frame and/or reference image, the anchor step part, and how many
+        latent frames the references prepend."""
         if request.first_frame is None and request.reference_image is None:
-            return {}, None, 0
-        if not self.supports_conditioning:
+            return {}, [], 0
+        if not self.model.image_conditioning:
             raise GenerationError("image conditioning needs an image-conditioned (VACE) model")
         conditioning: dict = {}
-        anchor = None
+        parts: list[StepPart] = []
+        references = 1 if request.reference_image is not None else 0
         size = (request.width, request.height)
         if request.first_frame is not None:
             # VACE: frame 0 is given and kept (mask 0); every other frame is generated (mask 255).
@@ -195,16 +240,14 @@ class VideoGenerator:
             conditioning["mask"] = [keep] + [generate] * (request.num_frames - 1)
             target = self.encode_image(request.first_frame)
             noise = torch.randn(target.shape, generator=torch.Generator("cpu").manual_seed(request.seed + 1))
-            anchor = (target, noise.to(target.device, target.dtype))
-        references = 0
+            parts.append(anchor_first_frame(target, noise.to(target.device, target.dtype), references))
         if request.reference_image is not None:
             conditioning["reference_images"] = [Image.fromarray(request.reference_image)]
-            references = 1
-        return conditioning, anchor, references
+        return conditioning, parts, references
 
     def encode_image(self, frame: np.ndarray) -> torch.Tensor:
         """One image as a normalized latent frame (1, C, 1, h, w), as the transformer sees latents."""
-        vae = self.model.pipe.vae
+        vae = self.pipe.vae
         pixels = torch.from_numpy(frame).to(vae.device, torch.float32).permute(2, 0, 1)[None, :, None]
         pixels = (pixels / 127.5 - 1).to(vae.dtype)
         latent = vae.encode(pixels).latent_dist.mode()
@@ -217,7 +260,7 @@ class VideoGenerator:
         if cached is not None:
             self._embeddings.move_to_end(text)
             return cached
-        embeds, _ = self.model.pipe.encode_prompt(
+        embeds, _ = self.pipe.encode_prompt(
             prompt=text,
             do_classifier_free_guidance=False,
             max_sequence_length=MAX_SEQUENCE_LENGTH,
@@ -229,8 +272,11 @@ class VideoGenerator:
                 self._embeddings.popitem(last=False)
         return embeds
 
+    def clear_prompt_cache(self) -> None:
+        self._embeddings.clear()
+
     def decode(self, latents: torch.Tensor) -> np.ndarray:
-        vae = self.model.pipe.vae
+        vae = self.pipe.vae
         latents = latents.to(vae.device, vae.dtype)
         mean, std = self._latent_stats(latents)
         video = vae.decode(latents * std + mean, return_dict=False)[0]  # (1, 3, F, H, W) in [-1, 1]
@@ -239,46 +285,56 @@ class VideoGenerator:
 
     def _latent_stats(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The VAE's per-channel latent mean and std, shaped to broadcast over (B, C, F, H, W)."""
-        config = self.model.pipe.vae.config
+        config = self.pipe.vae.config
         shape = (1, config.z_dim, 1, 1, 1)
         mean = torch.tensor(config.latents_mean, device=like.device, dtype=like.dtype).view(shape)
         std = torch.tensor(config.latents_std, device=like.device, dtype=like.dtype).view(shape)
         return mean, std
 
-    def _use_flow_shift(self, flow_shift: float) -> None:
-        pipe = self.model.pipe
-        if flow_shift != self._flow_shift:
-            pipe.scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config, flow_shift=flow_shift)
-            self._flow_shift = flow_shift
+    # -- the switches ---------------------------------------------------------------------------
+    def _configure(self, request: GenerationRequest) -> None:
+        """Flow shift, step cache and LoRAs as the request wants them, each changed only when it differs."""
+        self._use_flow_shift(request.flow_shift)
+        self._use_step_cache(request.profile.step_cache)
+        self._activate(self._wanted_adapters(request))
 
-    def _use_profile(self, profile: QualityProfile) -> None:
-        """Switch step caching only when the profile changes."""
-        if profile == self._profile:
+    def _use_flow_shift(self, flow_shift: float) -> None:
+        scheduler = self.pipe.scheduler
+        if scheduler.config.get("flow_shift") != flow_shift:
+            self.pipe.scheduler = type(scheduler).from_config(scheduler.config, flow_shift=flow_shift)
+
+    def _use_step_cache(self, step_cache: StepCache | None) -> None:
+        if step_cache == self._step_cache:
             return
-        transformer = self.model.pipe.transformer
+        transformer = self.pipe.transformer
         if transformer.is_cache_enabled:
             transformer.disable_cache()
-        if profile.step_cache is not None:
-            transformer.enable_cache(profile.step_cache())
-        self._profile = profile
+        if step_cache is not None:
+            transformer.enable_cache(cache_config(step_cache))
+        self._step_cache = step_cache
 
     def _wanted_adapters(self, request: GenerationRequest) -> dict[str, float]:
         wanted = {user_adapter_name(name): scale for name, scale in request.loras}
-        if request.profile.adapter is not None:
-            wanted[request.profile.adapter] = self._adapters[request.profile.adapter]
+        profile: QualityProfile = request.profile
+        if profile.adapter is not None:
+            wanted[profile.adapter] = self._adapters[profile.adapter]
         return wanted
 
     def _activate(self, wanted: dict[str, float]) -> None:
         """Make exactly `wanted` the active LoRAs; the base weights are never reloaded."""
-        if wanted == self._active or not self._adapters:
+        if wanted == self._active_adapters or not self._adapters:
             return
-        pipe = self.model.pipe
         if wanted:
-            pipe.enable_lora()
-            pipe.set_adapters(list(wanted), list(wanted.values()))
+            self.pipe.enable_lora()
+            self.pipe.set_adapters(list(wanted), list(wanted.values()))
         else:
-            pipe.disable_lora()
-        self._active = dict(wanted)
+            self.pipe.disable_lora()
+        self._active_adapters = dict(wanted)
+
+
+def cache_config(step_cache: StepCache) -> FirstBlockCacheConfig:
+    """The diffusers hook configuration of a step-caching method."""
+    return FirstBlockCacheConfig(threshold=step_cache.threshold)
 
 
 def user_adapter_name(name: str) -> str:

@@ -1,45 +1,57 @@
-"""Turning a validated job into a generation plan, before any GPU work.
+"""Turning a validated job into a generation plan: a pure function of the job and the model.
 
-Fills defaults from the quality profile and settings, checks what depends on the loaded model
-(frame limit, LoRAs, turbo adapter, image conditioning), fetches conditioning images from the
-user's own folders with the worker's credentials, and splits long videos into chained clips.
-Every refusal here names the field; nothing has been generated or written yet.
+`plan_job` fills defaults from the quality profile and settings, checks what depends on the
+loaded model (size presets and limits, frame limit, the turbo adapter, image conditioning),
+splits long videos into chained clips with their seeds, and names the conditioning images to
+fetch. It reads no file and no storage: fetching images and loading LoRAs is a step of its own
+(`service`). Every refusal names the field; nothing has been generated or written yet.
 """
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field, replace
-
-import numpy as np
+from dataclasses import dataclass, field
+from typing import Literal
 
 from .config import Settings
-from .contract import DEFAULT_ASPECT, DEFAULT_FPS, MAX_SEED, JobInput
-from .errors import ConfigurationError, InvalidInputError, StorageError
-from .media import decode_image
-from .pipeline import GenerationRequest, VideoGenerator
-from .profiles import PROFILES
-from .storage import ObjectNotFoundError, Storage
-from .variants import RECOMMENDED_FLOW_SHIFT
+from .contract import DEFAULT_ASPECT, DEFAULT_FPS, MAX_SEED, GenerationOptions, JobInput
+from .errors import ConfigurationError, InvalidInputError
+from .request import PROFILES, GenerationRequest, ModelCapabilities
+from .variants import RECOMMENDED_FLOW_SHIFT, SIZES_480P
 
 STILL_JOBS = ("preview", "image")
 DEFAULT_CLIP_FRAMES = 81
+# Above the largest 480p preset a size is 720p-class (its flow shift and presets).
+MAX_480P_PIXELS = max(w * h for w, h in SIZES_480P.values())
 
 
-@dataclass
+@dataclass(frozen=True)
+class ImageInput:
+    """A conditioning image to read from storage before generation."""
+
+    role: Literal["first_frame", "reference_image"]
+    bucket: str
+    path: str
+    field: str  # the job field it came from, for errors
+
+
+@dataclass(frozen=True)
+class Clip:
+    frames: int
+    seed: int
+
+
+@dataclass(frozen=True)
 class Plan:
-    request: GenerationRequest  # the first clip; later clips vary frames, seed and first frame
+    request: GenerationRequest  # the first clip, without images; later clips vary frames, seed and first frame
     fps: int
-    clip_frames: list[int]
-    conditioning: dict[str, object] = field(default_factory=dict)
+    clips: tuple[Clip, ...]
+    images: tuple[ImageInput, ...] = ()
+    conditioning: dict[str, str | int] = field(default_factory=dict)  # what the result reports
 
     @property
     def num_frames(self) -> int:
-        return self.clip_frames[0] + sum(n - 1 for n in self.clip_frames[1:])
-
-
-def refuse(field_name: str, message: str) -> InvalidInputError:
-    return InvalidInputError(f"{field_name}: {message}", details=[{"field": field_name, "message": message}])
+        """Frames of the whole video: chained clips share their joining frame."""
+        return self.clips[0].frames + sum(clip.frames - 1 for clip in self.clips[1:])
 
 
 def plan_clip_frames(total: int, clip: int) -> list[int]:
@@ -60,6 +72,11 @@ def frames_for_duration(seconds: float, fps: int) -> int:
     return frames + (1 - frames) % 4
 
 
+def clip_seed(seed: int, index: int) -> int:
+    """Each chained clip gets its own seed, derived from the job's."""
+    return (seed + index) % (MAX_SEED + 1)
+
+
 def generation_prompt(prompt: str, character_description: str | None) -> str:
     """The character's description rides along with the prompt the model sees."""
     if not character_description or not character_description.strip():
@@ -67,146 +84,120 @@ def generation_prompt(prompt: str, character_description: str | None) -> str:
     return f"{prompt.rstrip('. ')}. {' '.join(character_description.split())}"
 
 
-class Planner:
-    def __init__(self, settings: Settings, generator: VideoGenerator, storage: Storage) -> None:
-        self.settings = settings
-        self.generator = generator
-        self.storage = storage
-
-    def plan(self, job: JobInput, prompt: str) -> Plan:
-        meta = job.metadata
-        width, height, resolution = self._size(meta)
-        fps = meta.fps or DEFAULT_FPS
-        clip_frames = self._clip_frames(job, fps)
-        profile = PROFILES[meta.quality or self.settings.default_quality]
-        if profile.adapter is not None and not self.generator.has_adapter(profile.adapter):
-            raise ConfigurationError(
-                f"quality '{profile.name}' needs a step-distillation LoRA: set OURVIDZ_TURBO_LORA to its"
-                " .safetensors file on the volume"
-            )
-        request = GenerationRequest(
-            prompt=prompt,
-            negative_prompt=meta.negativePrompt or "",
-            width=width,
-            height=height,
-            num_frames=clip_frames[0],
-            steps=meta.steps or profile.steps,
-            guidance_scale=float(meta.guidanceScale if meta.guidanceScale is not None else profile.guidance_scale),
-            flow_shift=float(
-                meta.flowShift
-                or profile.flow_shift
-                or (RECOMMENDED_FLOW_SHIFT["720p"] if resolution == "720p" else self.settings.default_flow_shift)
-            ),
-            seed=meta.seed if meta.seed is not None else secrets.randbelow(MAX_SEED + 1),
-            profile=profile,
-            loras=self._loras(meta.loras or []),
+def plan_job(job: JobInput, prompt: str, model: ModelCapabilities, settings: Settings, *, seed: int) -> Plan:
+    """The plan for `job` on `model`; `seed` is used when the job names none."""
+    meta = job.metadata
+    width, height, resolution = _size(meta, model)
+    fps = meta.fps or DEFAULT_FPS
+    profile = PROFILES[meta.quality or settings.default_quality]
+    if profile.adapter is not None and profile.adapter not in model.adapters:
+        raise ConfigurationError(
+            f"quality '{profile.name}' needs a step-distillation LoRA: set OURVIDZ_TURBO_LORA to its"
+            " .safetensors file on the volume"
         )
-        plan = Plan(request=request, fps=fps, clip_frames=clip_frames)
-        self._add_conditioning(job, plan)
-        return plan
+    job_seed = meta.seed if meta.seed is not None else seed
+    clips = tuple(Clip(frames, clip_seed(job_seed, i)) for i, frames in enumerate(_clip_frames(job, fps, model)))
+    request = GenerationRequest(
+        prompt=prompt,
+        negative_prompt=meta.negativePrompt or "",
+        width=width,
+        height=height,
+        num_frames=clips[0].frames,
+        steps=meta.steps or profile.steps,
+        guidance_scale=float(meta.guidanceScale if meta.guidanceScale is not None else profile.guidance_scale),
+        flow_shift=float(
+            meta.flowShift
+            or profile.flow_shift
+            or (RECOMMENDED_FLOW_SHIFT["720p"] if resolution == "720p" else settings.default_flow_shift)
+        ),
+        seed=job_seed,
+        profile=profile,
+        loras=tuple((choice.name, float(choice.scale)) for choice in meta.loras or []),
+    )
+    images, conditioning = _conditioning(job, model, settings, len(clips))
+    return Plan(request=request, fps=fps, clips=clips, images=images, conditioning=conditioning)
 
-    def _size(self, meta) -> tuple[int, int, str]:
-        """Width and height from explicit values or the model's presets, within what it was trained for."""
-        model = self.generator.model
-        if meta.width is not None:
-            if not model.supports(meta.width, meta.height):
-                raise refuse(
-                    "metadata.width",
-                    f"{meta.width}x{meta.height} is more than this model ({model.variant}) is made for:"
-                    f" at most {model.max_pixels} pixels",
-                )
-            return meta.width, meta.height, "720p" if meta.width * meta.height > 832 * 480 else "480p"
-        resolution = meta.resolution or "480p"
-        presets = model.sizes.get(resolution)
-        if presets is None:
-            raise refuse("metadata.resolution", f"this model ({model.variant}) offers {', '.join(model.sizes)}")
-        aspect = meta.aspect or DEFAULT_ASPECT
-        if aspect not in presets:
-            raise refuse("metadata.aspect", f"{resolution} offers {', '.join(presets)} for this model")
-        width, height = presets[aspect]
-        return width, height, resolution
 
-    def _clip_frames(self, job: JobInput, fps: int) -> list[int]:
-        meta = job.metadata
-        if job.jobType in STILL_JOBS:
-            return [1]
-        limit = self.generator.model.max_frames
-        clip = meta.numFrames if meta.numFrames is not None else min(DEFAULT_CLIP_FRAMES, limit)
-        if clip > limit:
-            raise refuse("metadata.numFrames", f"at most {limit} frames for this model (got {clip})")
-        if meta.targetDuration is None:
-            return [clip]
-        if clip < 5:
-            raise refuse("metadata.numFrames", "clips of a targetDuration video need at least 5 frames")
-        clips = plan_clip_frames(frames_for_duration(meta.targetDuration, fps), clip)
-        if len(clips) > 1 and not self.generator.supports_conditioning:
-            raise refuse(
-                "metadata.targetDuration",
-                f"longer than one clip ({clip} frames = {clip / fps:.2f} s at {fps} fps) needs an image-conditioned"
-                " (VACE) model to chain clips; this worker runs a text-only model",
+def _size(meta: GenerationOptions, model: ModelCapabilities) -> tuple[int, int, str]:
+    """Width and height from explicit values or the model's presets, within what it was trained for."""
+    if meta.width is not None and meta.height is not None:
+        if not model.supports(meta.width, meta.height):
+            raise InvalidInputError.for_field(
+                "metadata.width",
+                f"{meta.width}x{meta.height} is more than this model ({model.variant}) is made for:"
+                f" at most {model.max_pixels} pixels",
             )
-        return clips
+        return meta.width, meta.height, "720p" if meta.width * meta.height > MAX_480P_PIXELS else "480p"
+    resolution = meta.resolution or "480p"
+    presets = model.sizes.get(resolution)
+    if presets is None:
+        raise InvalidInputError.for_field(
+            "metadata.resolution", f"this model ({model.variant}) offers {', '.join(model.sizes)}"
+        )
+    aspect = meta.aspect or DEFAULT_ASPECT
+    if aspect not in presets:
+        raise InvalidInputError.for_field("metadata.aspect", f"{resolution} offers {', '.join(presets)} for this model")
+    width, height = presets[aspect]
+    return width, height, resolution
 
-    def _loras(self, choices: list) -> tuple[tuple[str, float], ...]:
-        """Every named LoRA must exist in the LoRA folder; each loads on first use."""
-        if not choices:
-            return ()
-        folder = self.settings.lora_dir
-        available = sorted(p.stem for p in folder.glob("*.safetensors")) if folder and folder.is_dir() else []
-        details = [
-            {
-                "field": f"metadata.loras.{i}.name",
-                "message": f"unknown LoRA {c.name!r}; available: {', '.join(available) or 'none configured'}",
-            }
-            for i, c in enumerate(choices)
-            if c.name not in available
-        ]
-        if details:
-            raise InvalidInputError("; ".join(f"{d['field']}: {d['message']}" for d in details), details=details)
-        for choice in choices:
-            self.generator.ensure_user_lora(choice.name, folder)
-        return tuple((c.name, float(c.scale)) for c in choices)
 
-    def _add_conditioning(self, job: JobInput, plan: Plan) -> None:
-        """Preview still and character image: used by a VACE model, reported either way."""
-        meta, request = job.metadata, plan.request
-        capable = self.generator.supports_conditioning
-        report: dict[str, object] = {}
-        if len(plan.clip_frames) > 1:
-            report["clips"] = len(plan.clip_frames)
-        if meta.previewPath and job.jobType == "video":
-            if capable:
-                still = self._image(self.settings.bucket_previews, meta.previewPath, "metadata.previewPath", request)
-                plan.request = request = replace(request, first_frame=still)
-                report["firstFrame"] = "preview-still"
-            else:
-                report["firstFrame"] = "prompt-and-seed"
-                report["note"] = (
-                    "text-only model: the video reuses the preview's prompt and seed but is not conditioned on"
-                    " the still; configure a VACE model to start from it"
+def _clip_frames(job: JobInput, fps: int, model: ModelCapabilities) -> list[int]:
+    meta = job.metadata
+    if job.jobType in STILL_JOBS:
+        return [1]
+    limit = model.max_frames
+    clip = meta.numFrames if meta.numFrames is not None else min(DEFAULT_CLIP_FRAMES, limit)
+    if clip > limit:
+        raise InvalidInputError.for_field("metadata.numFrames", f"at most {limit} frames for this model (got {clip})")
+    if meta.targetDuration is None:
+        return [clip]
+    if clip < 5:
+        raise InvalidInputError.for_field(
+            "metadata.numFrames", "clips of a targetDuration video need at least 5 frames"
+        )
+    clips = plan_clip_frames(frames_for_duration(meta.targetDuration, fps), clip)
+    if len(clips) > 1 and not model.image_conditioning:
+        raise InvalidInputError.for_field(
+            "metadata.targetDuration",
+            f"longer than one clip ({clip} frames = {clip / fps:.2f} s at {fps} fps) needs an image-conditioned"
+            " (VACE) model to chain clips; this worker runs a text-only model",
+        )
+    return clips
+
+
+def _conditioning(
+    job: JobInput, model: ModelCapabilities, settings: Settings, clips: int
+) -> tuple[tuple[ImageInput, ...], dict[str, str | int]]:
+    """Preview still and character image: fetched for a VACE model, reported either way."""
+    meta = job.metadata
+    images: list[ImageInput] = []
+    report: dict[str, str | int] = {}
+    if clips > 1:
+        report["clips"] = clips
+    if meta.previewPath and job.jobType == "video":
+        if model.image_conditioning:
+            images.append(ImageInput("first_frame", settings.bucket_previews, meta.previewPath, "metadata.previewPath"))
+            report["firstFrame"] = "preview-still"
+        else:
+            report["firstFrame"] = "prompt-and-seed"
+            report["note"] = (
+                "text-only model: the video reuses the preview's prompt and seed but is not conditioned on"
+                " the still; configure a VACE model to start from it"
+            )
+    if meta.characterImagePath and job.jobType != "enhance":
+        if model.image_conditioning:
+            images.append(
+                ImageInput(
+                    "reference_image",
+                    settings.bucket_characters,
+                    meta.characterImagePath,
+                    "metadata.characterImagePath",
                 )
-        if meta.characterImagePath and job.jobType != "enhance":
-            if capable:
-                image = self._image(
-                    self.settings.bucket_characters, meta.characterImagePath, "metadata.characterImagePath", request
-                )
-                plan.request = replace(request, reference_image=image)
-                report["character"] = "reference-image"
-            else:
-                report["character"] = "description" if job.characterDescription else "none"
-                report["characterNote"] = "text-only model: the reference image is not used"
-        elif job.characterDescription:
-            report["character"] = "description"
-        plan.conditioning = report
-
-    def _image(self, bucket: str, path: str, field_name: str, request: GenerationRequest) -> np.ndarray:
-        try:
-            data = self.storage.download(bucket, path)
-        except ObjectNotFoundError:
-            raise refuse(field_name, f"no such object in bucket {bucket!r}") from None
-        except StorageError as exc:
-            raise StorageError(f"could not read {field_name} from {bucket!r}: {exc.message}") from exc
-        try:
-            return decode_image(data, request.width, request.height)
-        except ValueError as exc:
-            raise refuse(field_name, str(exc)) from None
+            )
+            report["character"] = "reference-image"
+        else:
+            report["character"] = "description" if job.characterDescription else "none"
+            report["characterNote"] = "text-only model: the reference image is not used"
+    elif job.characterDescription:
+        report["character"] = "description"
+    return tuple(images), report

@@ -1,4 +1,5 @@
-"""Runs one job as numbered steps: validate → policy → enhance → plan → generate → encode → upload → result.
+"""Runs one job as numbered steps: validate → policy → enhance → plan → prepare → generate → encode →
+upload → result (`Worker._run` reads as that list; each step is one short method).
 
 Never imports runpod: the handler injects progress, so the same code runs under RunPod, the
 local API server and tests. Every failure becomes a `FailedResult`; nothing is uploaded for a
@@ -7,11 +8,13 @@ failed job, and objects already uploaded by a failing job are removed again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
+import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,39 +22,57 @@ import numpy as np
 
 from .callback import CallbackSender, callback_payload
 from .config import Settings
-from .contract import (
-    MAX_SEED,
-    UUID_PATTERN,
-    Asset,
-    FailedResult,
-    JobInput,
-    JobResult,
-    parse_job_input,
-)
+from .contract import MAX_SEED, UUID_PATTERN, Asset, FailedResult, JobInput, JobResult, parse_job_input
 from .enhance import Enhancement, Enhancer, TemplateEnhancer
-from .errors import InternalError, WorkerError
+from .errors import InternalError, InvalidInputError, ObjectNotFoundError, PolicyViolation, StorageError, WorkerError
+from .layout import AssetSlot, asset_slots
 from .logs import job_context, scrub, secret_values
-from .media import encode_jpeg, encode_mp4, encode_png
-from .pipeline import Generated, VideoGenerator
-from .planning import Plan, Planner, generation_prompt
-from .policy import PolicyViolation, PromptPolicy
+from .loras import LoraLibrary
+from .media import decode_image, encode_asset
+from .pipeline import VideoGenerator
+from .planning import ImageInput, Plan, generation_prompt, plan_job
+from .policy import PromptPolicy
 from .progress import Progress, ProgressSender
+from .request import GenerationRequest
 from .storage import Storage, StoredObject
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PendingAsset:
-    kind: str
-    bucket: str
-    path: str
+class EncodedAsset:
+    slot: AssetSlot
     data: bytes
-    content_type: str
+
+
+class Stopwatch:
+    """Seconds per stage of one job, and its total."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add({name: time.perf_counter() - started})
+
+    def add(self, timings: dict[str, float]) -> None:
+        for stage, seconds in timings.items():
+            self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def report(self) -> dict[str, float]:
+        return {stage: round(seconds, 4) for stage, seconds in {**self.timings, "total": self.elapsed()}.items()}
 
 
 class Worker:
-    """One per process: holds the loaded model and the storage backend across jobs."""
+    """One per process: holds the loaded model, storage and the other collaborators across jobs."""
 
     def __init__(
         self,
@@ -61,6 +82,7 @@ class Worker:
         callback: CallbackSender | None = None,
         enhancer: Enhancer | None = None,
         policy: PromptPolicy | None = None,
+        loras: LoraLibrary | None = None,
     ) -> None:
         self.settings = settings
         self.generator = generator
@@ -69,7 +91,7 @@ class Worker:
         self.enhancer = enhancer or TemplateEnhancer()
         # Never without a policy: the rules alone when none is given (production adds the semantic layer).
         self.policy = policy or rules_only_policy()
-        self.planner = Planner(settings, generator, storage)
+        self.loras = loras or LoraLibrary(settings.lora_dir)
         self._secrets = secret_values(settings)
 
     def run(self, raw_input: Any, *, send_progress: ProgressSender | None = None) -> dict[str, Any]:
@@ -101,74 +123,133 @@ class Worker:
         return result
 
     def _run(self, raw_input: Any, progress: Progress) -> JobResult:
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-
-        # 1. Validate the input against the contract.
-        job = parse_job_input(raw_input)
-
-        # 2. Refuse what the content policy forbids, before any other work.
-        texts = {"prompt": job.prompt, "characterDescription": job.characterDescription}
-        self.policy.enforce(texts)
-
-        # 3. Enhance the prompt when asked (an `enhance` job does nothing else); the rewrite is
-        #    checked again, together with what it came from.
-        enhancement = self._enhance(job, timings) if job.jobType == "enhance" or job.metadata.enhance else None
-        if enhancement is not None:
-            self.policy.enforce({**texts, "enhancedPrompt": enhancement.text})
-        enhanced = {
-            "enhancedPrompt": enhancement.text if enhancement else None,
-            "enhancer": enhancement.enhancer if enhancement else None,
-            "enhancementFallback": enhancement.fallback_reason if enhancement else None,
-        }
+        clock = Stopwatch()
+        job = parse_job_input(raw_input)  # 1. validate against the contract
+        self.policy.enforce(_policy_texts(job))  # 2. refuse what the policy forbids, before any other work
+        enhancement = self._enhance(job, clock)  # 3. rewrite the prompt when asked; checked again
         if job.jobType == "enhance":
-            timings["total"] = time.perf_counter() - started
-            return JobResult(
-                jobId=job.jobId,
-                outputUrl=None,
-                jobType=job.jobType,
-                timings=_rounded(timings),
-                ignoredFields=job.ignored_fields,
-                **enhanced,
-            )
+            return self._enhanced(job, enhancement, clock)
+        plan = self._plan(job, enhancement)  # 4. defaults, model limits, clips: refusals before GPU work
+        request = self._prepare(plan)  # 5. creator LoRAs and conditioning images
+        frames = self._generate(plan, request, progress, clock)  # 6. frames, clip after clip
+        encoded = self._encode(job, plan, frames, progress, clock)  # 7. the files the platform serves
+        stored = self._upload(encoded, progress, clock)  # 8. main asset last
+        return self._completed(job, plan, enhancement, encoded, stored, len(frames), clock)  # 9. the report
 
-        # 4. Plan: defaults, model limits, LoRAs, conditioning images, clips — refusals before GPU work.
+    def _enhance(self, job: JobInput, clock: Stopwatch) -> Enhancement | None:
+        if job.jobType != "enhance" and not job.metadata.enhance:
+            return None
+        with clock.stage("enhance"):
+            enhancement = self.enhancer.enhance(job.prompt, job.characterDescription)
+        self.policy.enforce({**_policy_texts(job), "enhancedPrompt": enhancement.text})
+        return enhancement
+
+    def _enhanced(self, job: JobInput, enhancement: Enhancement | None, clock: Stopwatch) -> JobResult:
+        return JobResult(
+            jobId=job.jobId,
+            outputUrl=None,
+            jobType=job.jobType,
+            timings=clock.report(),
+            ignoredFields=job.ignored_fields,
+            **_enhancement_fields(enhancement),
+        )
+
+    def _plan(self, job: JobInput, enhancement: Enhancement | None) -> Plan:
         # An enhanced prompt already carries the character description.
         prompt = enhancement.text if enhancement else generation_prompt(job.prompt, job.characterDescription)
-        plan = self.planner.plan(job, prompt)
+        fallback_seed = secrets.randbelow(MAX_SEED + 1)
+        return plan_job(job, prompt, self.generator.capabilities(), self.settings, seed=fallback_seed)
 
-        # 5. Generate frames (clip after clip for long videos), stopping if the deadline passes.
-        deadline = time.monotonic() + self.settings.job_timeout - (time.perf_counter() - started)
-        generated = self._generate(plan, progress, deadline)
-        timings.update(generated.timings)
+    def _prepare(self, plan: Plan) -> GenerationRequest:
+        """The I/O planning leaves out: creator LoRAs loaded on first use, conditioning images read."""
+        names = [name for name, _ in plan.request.loras]
+        self.loras.require(names)
+        for name in names:
+            self.generator.ensure_user_lora(name, self.loras.path(name))
+        request = plan.request
+        for image in plan.images:
+            pixels = self._read_image(image, request.width, request.height)
+            request = replace(request, **{image.role: pixels})
+        return request
 
-        # 6. Encode them into the files the platform serves.
-        encode_started = time.perf_counter()
+    def _read_image(self, image: ImageInput, width: int, height: int) -> np.ndarray:
+        try:
+            data = self.storage.download(image.bucket, image.path)
+        except ObjectNotFoundError:
+            raise InvalidInputError.for_field(image.field, f"no such object in bucket {image.bucket!r}") from None
+        except StorageError as exc:
+            raise StorageError(f"could not read {image.field} from {image.bucket!r}: {exc.message}") from exc
+        try:
+            return decode_image(data, width, height)
+        except ValueError as exc:
+            raise InvalidInputError.for_field(image.field, str(exc)) from None
+
+    def _generate(self, plan: Plan, request: GenerationRequest, progress: Progress, clock: Stopwatch) -> np.ndarray:
+        """One clip, or a chain of clips each starting from the previous clip's last frame."""
+        request = replace(request, deadline=time.monotonic() + self.settings.job_timeout - clock.elapsed())
+        parts: list[np.ndarray] = []
+        for index, clip in enumerate(plan.clips):
+            if len(plan.clips) > 1:
+                progress.clip(index, len(plan.clips))
+            first_frame = request.first_frame if index == 0 else parts[-1][-1]
+            clip_request = replace(request, num_frames=clip.frames, seed=clip.seed, first_frame=first_frame)
+            generated = self.generator.generate(clip_request, progress)
+            # Later clips repeat their conditioning frame as frame 0: keep it once.
+            parts.append(generated.frames if index == 0 else generated.frames[1:])
+            clock.add(generated.timings)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _encode(
+        self, job: JobInput, plan: Plan, frames: np.ndarray, progress: Progress, clock: Stopwatch
+    ) -> list[EncodedAsset]:
         progress.stage("encode")
-        pending = self._encode(job, generated.frames, plan.fps)
-        timings["encode"] = time.perf_counter() - encode_started
+        with clock.stage("encode"):
+            slots = asset_slots(job, self.settings.buckets)
+            return [EncodedAsset(slot, encode_asset(slot.kind, frames, plan.fps)) for slot in slots]
 
-        # 7. Upload (main asset last) and collect signed/readable URLs.
-        upload_started = time.perf_counter()
+    def _upload(self, encoded: list[EncodedAsset], progress: Progress, clock: Stopwatch) -> list[StoredObject]:
         progress.stage("upload")
-        stored = self._upload_all(pending)
-        timings["upload"] = time.perf_counter() - upload_started
-        timings["total"] = time.perf_counter() - started
+        stored: list[StoredObject] = []
+        with clock.stage("upload"):
+            try:
+                for asset in encoded:
+                    slot = asset.slot
+                    stored.append(self.storage.upload(slot.bucket, slot.path, asset.data, slot.content_type))
+            except BaseException:
+                self._remove(stored)  # a failed job leaves nothing behind
+                raise
+        return stored
 
-        # 8. Report exactly what was produced.
+    def _remove(self, stored: list[StoredObject]) -> None:
+        for done in stored:
+            try:
+                self.storage.remove(done.bucket, done.path)
+            except Exception:  # noqa: BLE001 - report the original failure, not the cleanup
+                log.warning("could not remove %s/%s after a failed upload", done.bucket, done.path)
+
+    def _completed(
+        self,
+        job: JobInput,
+        plan: Plan,
+        enhancement: Enhancement | None,
+        encoded: list[EncodedAsset],
+        stored: list[StoredObject],
+        frames: int,
+        clock: Stopwatch,
+    ) -> JobResult:
         assets = [
             Asset(
-                kind=p.kind,
-                bucket=s.bucket,
-                path=s.path,
-                contentType=s.content_type,
-                bytes=s.size,
-                sha256=s.sha256,
-                url=s.url,
+                kind=asset.slot.kind,
+                bucket=done.bucket,
+                path=done.path,
+                contentType=done.content_type,
+                bytes=done.size,
+                sha256=done.sha256,
+                url=done.url,
             )
-            for p, s in zip(pending, stored, strict=True)
+            for asset, done in zip(encoded, stored, strict=True)
         ]
-        request, frames, fps = plan.request, len(generated.frames), plan.fps
+        request, fps = plan.request, plan.fps
         return JobResult(
             jobId=job.jobId,
             outputUrl=assets[-1].url,
@@ -186,78 +267,11 @@ class Worker:
             quality=request.profile.name,
             loras=[{"name": name, "scale": scale} for name, scale in request.loras],
             conditioning=plan.conditioning or None,
-            **enhanced,
+            **_enhancement_fields(enhancement),
             model=self.generator.model.model_id,
-            timings=_rounded(timings),
+            timings=clock.report(),
             ignoredFields=job.ignored_fields,
         )
-
-    def _enhance(self, job: JobInput, timings: dict[str, float]) -> Enhancement:
-        started = time.perf_counter()
-        enhancement = self.enhancer.enhance(job.prompt, job.characterDescription)
-        timings["enhance"] = time.perf_counter() - started
-        return enhancement
-
-    def _generate(self, plan: Plan, progress: Progress, deadline: float) -> Generated:
-        """One clip, or a chain of clips each starting from the previous clip's last frame."""
-        request = replace(plan.request, deadline=deadline)
-        if len(plan.clip_frames) == 1:
-            return self.generator.generate(request, progress)
-        parts: list[np.ndarray] = []
-        timings: dict[str, float] = {}
-        for index, frames in enumerate(plan.clip_frames):
-            progress.clip(index, len(plan.clip_frames))
-            clip = replace(
-                request,
-                num_frames=frames,
-                seed=(request.seed + index) % (MAX_SEED + 1),
-                first_frame=request.first_frame if index == 0 else parts[-1][-1],
-            )
-            generated = self.generator.generate(clip, progress)
-            # Later clips repeat their conditioning frame as frame 0: keep it once.
-            parts.append(generated.frames if index == 0 else generated.frames[1:])
-            for stage, seconds in generated.timings.items():
-                timings[stage] = timings.get(stage, 0.0) + seconds
-        return Generated(frames=np.concatenate(parts), timings=timings)
-
-    def _encode(self, job: JobInput, frames, fps: int) -> list[PendingAsset]:
-        buckets = self.settings
-        if job.jobType == "video":
-            folder = f"{job.userId}/videos/{job.videoId or job.jobId}"
-            return [
-                PendingAsset("thumbnail", buckets.bucket_thumbnails, f"{folder}/thumbnail.jpg",
-                             encode_jpeg(frames[0], max_side=480), "image/jpeg"),
-                PendingAsset("video", buckets.bucket_videos, f"{folder}/video.mp4",
-                             encode_mp4(frames, fps), "video/mp4"),
-            ]  # fmt: skip
-        if job.jobType == "preview":
-            folder = f"{job.userId}/videos/{job.videoId or job.jobId}"
-            return [
-                PendingAsset("preview", buckets.bucket_previews, f"{folder}/preview.jpg",
-                             encode_jpeg(frames[0], quality=92), "image/jpeg"),
-            ]  # fmt: skip
-        folder = f"{job.userId}/images/{job.imageId or job.jobId}"
-        return [
-            PendingAsset("thumbnail", buckets.bucket_thumbnails, f"{folder}/thumbnail.jpg",
-                         encode_jpeg(frames[0], max_side=480), "image/jpeg"),
-            PendingAsset("image", buckets.bucket_images, f"{folder}/image.png",
-                         encode_png(frames[0]), "image/png"),
-        ]  # fmt: skip
-
-    def _upload_all(self, pending: list[PendingAsset]) -> list[StoredObject]:
-        stored: list[StoredObject] = []
-        try:
-            for asset in pending:
-                stored.append(self.storage.upload(asset.bucket, asset.path, asset.data, asset.content_type))
-        except BaseException:
-            # A failed job leaves nothing behind: remove what this job already uploaded.
-            for done in stored:
-                try:
-                    self.storage.remove(done.bucket, done.path)
-                except Exception:  # noqa: BLE001 - report the original failure, not the cleanup
-                    log.warning("could not remove %s/%s after a failed upload", done.bucket, done.path)
-            raise
-        return stored
 
 
 @functools.cache
@@ -292,5 +306,13 @@ def _locations(result: dict[str, Any]) -> list[str]:
     return [f"{a['bucket']}/{a['path']}" for a in result.get("assets", [])]
 
 
-def _rounded(timings: dict[str, float]) -> dict[str, float]:
-    return {stage: round(seconds, 4) for stage, seconds in timings.items()}
+def _policy_texts(job: JobInput) -> dict[str, str | None]:
+    return {"prompt": job.prompt, "characterDescription": job.characterDescription}
+
+
+def _enhancement_fields(enhancement: Enhancement | None) -> dict[str, str | None]:
+    return {
+        "enhancedPrompt": enhancement.text if enhancement else None,
+        "enhancer": enhancement.enhancer if enhancement else None,
+        "enhancementFallback": enhancement.fallback_reason if enhancement else None,
+    }

@@ -28,46 +28,15 @@ raise `OURVIDZ_ENHANCER_TIMEOUT` to match.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..config import Settings
 from ..errors import ConfigurationError, ModelLoadError
+from .base import Enhancement, Enhancer, log
+from .guard import GuardedEnhancer
+from .llm import ChatEnhancer, LocalLLMEnhancer, OpenAICompatibleEnhancer
+from .template import TemplateEnhancer
 
-if TYPE_CHECKING:
-    from ..config import Settings
-
-from .base import DEFAULT_MAX_CHARS, Enhancement, Enhancer, EnhancerError, InvalidEnhancement, log
-from .guard import GuardedEnhancer, check_enhancement, clean_output
-from .llm import (
-    SYSTEM_PROMPT,
-    ChatEnhancer,
-    LocalLLMEnhancer,
-    OpenAICompatibleEnhancer,
-    build_messages,
-    model_label,
-    resolve_model_dir,
-)
-from .template import TEMPLATE_ENHANCER, TemplateEnhancer, enhance_prompt
-
-__all__ = [
-    "DEFAULT_MAX_CHARS",
-    "SYSTEM_PROMPT",
-    "TEMPLATE_ENHANCER",
-    "Enhancement",
-    "Enhancer",
-    "EnhancerError",
-    "GuardedEnhancer",
-    "InvalidEnhancement",
-    "LocalLLMEnhancer",
-    "OpenAICompatibleEnhancer",
-    "TemplateEnhancer",
-    "build_enhancer",
-    "build_messages",
-    "check_enhancement",
-    "clean_output",
-    "enhance_prompt",
-    "model_label",
-    "resolve_model_dir",
-]
+__all__ = ["Enhancement", "Enhancer", "TemplateEnhancer", "build_enhancer"]
 
 
 def build_enhancer(settings: Settings) -> Enhancer:

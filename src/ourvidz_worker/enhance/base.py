@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-from ..errors import WorkerError
-
-if TYPE_CHECKING:
-    pass
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +26,6 @@ class Enhancer(Protocol):
     name: str
 
     def enhance(self, prompt: str, character_description: str | None) -> Enhancement: ...
-
-
-class EnhancerError(WorkerError):
-    """An LLM enhancer failed; `reason` is `llm_error`, `timeout` or `truncated`. Never fails a job."""
-
-    code = "enhancer_error"
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class InvalidEnhancement(ValueError):

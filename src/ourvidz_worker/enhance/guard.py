@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
-
-from .base import DEFAULT_MAX_CHARS, Enhancement, Enhancer, EnhancerError, InvalidEnhancement, log
+from ..errors import EnhancerError
+from ..writing_systems import script_of
+from .base import DEFAULT_MAX_CHARS, Enhancement, Enhancer, InvalidEnhancement, log
 from .llm import ChatEnhancer, build_messages
 from .template import TemplateEnhancer
 
@@ -67,16 +64,8 @@ _CJK_FUNCTION_CHARS = frozenset("的了在是一和着上个有这那与及也�
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _script(ch: str) -> str:
-    name = unicodedata.name(ch, "")
-    first = name.split(" ", 1)[0].lower()
-    if first in ("cjk", "hiragana", "katakana"):
-        return "cjk"
-    return first or "unknown"
-
-
 def dominant_script(text: str) -> str | None:
-    counts = Counter(_script(ch) for ch in text if ch.isalpha())
+    counts = Counter(script_of(ch) for ch in text if ch.isalpha())
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -98,7 +87,7 @@ def guess_language(text: str) -> str | None:
 
 def _subject_units(text: str, script: str | None) -> set[str]:
     if script in _UNSEGMENTED:
-        return {ch for ch in text if ch.isalpha() and _script(ch) == script and ch not in _CJK_FUNCTION_CHARS}
+        return {ch for ch in text if ch.isalpha() and script_of(ch) == script and ch not in _CJK_FUNCTION_CHARS}
     return {w for w in _words(text) if len(w) >= 3 and w not in _ALL_STOPWORDS and w not in _GENERIC}
 
 

@@ -7,25 +7,20 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import requests
 from pydantic import SecretStr
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_none
 
-from ..errors import ConfigurationError, ModelLoadError
-
-if TYPE_CHECKING:
-    pass
-
+from ..errors import EnhancerError, ModelLoadError
 from .base import (
     DEFAULT_MAX_CHARS,
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_TIMEOUT,
     ChatMessages,
     Enhancement,
-    EnhancerError,
     log,
 )
 
@@ -109,21 +104,17 @@ class LocalLLMEnhancer:
         max_chars: int = DEFAULT_MAX_CHARS,
     ) -> LocalLLMEnhancer:
         """Load tokenizer and model from a local folder (never the network); ModelLoadError if unusable."""
-        import torch  # heavy imports only where a local LLM is configured
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM, AutoTokenizer  # heavy: only where a local LLM is configured
+
+        from ..devices import resolve_device, resolve_dtype
 
         folder = resolve_model_dir(path)
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        elif device == "cuda" and not torch.cuda.is_available():
-            raise ConfigurationError("OURVIDZ_ENHANCER_DEVICE=cuda but no CUDA device is visible to PyTorch")
-        torch_dtype = (
-            (torch.bfloat16 if device == "cuda" else torch.float32) if dtype == "auto" else getattr(torch, dtype)
-        )
+        torch_device = resolve_device(device, "OURVIDZ_ENHANCER_DEVICE")
+        torch_dtype = resolve_dtype(dtype, torch_device)
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True, dtype=torch_dtype)
-            model = model.to(device).eval()
+            model = model.to(torch_device).eval()
         except (OSError, ValueError, RuntimeError, KeyError, ImportError) as exc:
             raise ModelLoadError(f"could not load the enhancer LLM from {folder}: {exc}") from exc
         enhancer = cls(
@@ -134,7 +125,10 @@ class LocalLLMEnhancer:
             timeout=timeout,
             max_chars=max_chars,
         )
-        log.info("enhancer LLM ready", extra={"enhancer": enhancer.name, "device": device, "dtype": str(torch_dtype)})
+        log.info(
+            "enhancer LLM ready",
+            extra={"enhancer": enhancer.name, "device": str(torch_device), "dtype": str(torch_dtype)},
+        )
         return enhancer
 
     def encode(self, messages: ChatMessages) -> dict[str, Any]:

@@ -26,56 +26,10 @@ without logging the prompt. `python -m ourvidz_worker.policy --evaluate CORPUS.j
 both layers on a labelled corpus.
 
 Modules: `normalise` (text normalisation), `rules` (rule ids, word lists, `TermMatcher`), `ages`
-(`AgeFinder`), `semantic` (`SemanticLayer`), `prompt_policy` (`PromptPolicy`, `PolicyDecision`,
-`PolicyViolation`), `evaluation` (the CLI, run by `__main__`); the word lists are in `data/`.
+(`AgeFinder`), `semantic` (`SemanticLayer`), `prompt_policy` (`PromptPolicy`, `PolicyDecision`), `evaluation` (the CLI,
+run by `__main__`); the word lists are in `data/`. Refusals raise `errors.PolicyViolation`.
 """
 
-from .ages import AgeFinder
-from .evaluation import corpus_texts, evaluate, main
-from .normalise import normalise
-from .prompt_policy import (
-    ALLOWED,
-    REFUSAL_MESSAGE,
-    UNCHECKED_FIELDS,
-    PolicyDecision,
-    PolicyViolation,
-    PromptPolicy,
-    Signals,
-)
-from .rules import (
-    RULE_CSAM_TERM,
-    RULE_MINOR_AGE_SEXUAL,
-    RULE_MINOR_SEXUAL,
-    RULE_REAL_PERSON_SEXUAL,
-    RULE_SEMANTIC,
-    RULE_YOUTH_CODED_SEXUAL,
-    RULES,
-    TermMatcher,
-)
-from .semantic import SEMANTIC_PACKAGE, SemanticLayer, SemanticScore
+from .prompt_policy import PolicyDecision, PromptPolicy
 
-__all__ = [
-    "ALLOWED",
-    "REFUSAL_MESSAGE",
-    "RULES",
-    "RULE_CSAM_TERM",
-    "RULE_MINOR_AGE_SEXUAL",
-    "RULE_MINOR_SEXUAL",
-    "RULE_REAL_PERSON_SEXUAL",
-    "RULE_SEMANTIC",
-    "RULE_YOUTH_CODED_SEXUAL",
-    "SEMANTIC_PACKAGE",
-    "UNCHECKED_FIELDS",
-    "AgeFinder",
-    "PolicyDecision",
-    "PolicyViolation",
-    "PromptPolicy",
-    "SemanticLayer",
-    "SemanticScore",
-    "Signals",
-    "TermMatcher",
-    "corpus_texts",
-    "evaluate",
-    "main",
-    "normalise",
-]
+__all__ = ["PolicyDecision", "PromptPolicy"]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .normalise import normalise
-from .rules import _data_file
+from .rules import data_file
 
 _UNIT_WORDS = (
     r"cm|mm|m|km|kg|g|lbs?|pounds?|stone|feet|foot|ft|inch|inches|minutes?|mins?|seconds?|secs?|hours?|hrs?|am|pm"
@@ -23,7 +23,7 @@ _PERSON_NOUNS = (
 
 
 @dataclass(frozen=True)
-class _AgeWords:
+class AgeWords:
     units: dict[str, dict[str, int]]
     tens: dict[str, list[str]]
     genitive: dict[str, int]
@@ -46,7 +46,7 @@ class AgeFinder:
     "under 18". `minor_age` says whether any of them is under 18.
     """
 
-    def __init__(self, words: _AgeWords) -> None:
+    def __init__(self, words: AgeWords) -> None:
         self.words = words
         digits = r"(?<![\d.,])(\d{1,3})"
         self._digit_patterns = [
@@ -192,10 +192,10 @@ def _kanji_number(text: str) -> int:
     return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(units, 0) if units else 0)
 
 
-def _load_age_words() -> _AgeWords:
-    raw = json.loads(_data_file("age_words.json"))
+def load_age_words() -> AgeWords:
+    raw = json.loads(data_file("age_words.json"))
     clean = lambda w: normalise(w)  # noqa: E731 - the lists follow the texts' normalisation
-    return _AgeWords(
+    return AgeWords(
         units={lang: {clean(w): n for w, n in table.items()} for lang, table in raw["units"].items()},
         tens={lang: [clean(w) for w in words] for lang, words in raw["tens"].items()},
         genitive={clean(w): n for w, n in raw["genitive"].items()},

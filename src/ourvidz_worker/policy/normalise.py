@@ -6,8 +6,10 @@ import re
 import unicodedata
 from collections import Counter
 
+from ..writing_systems import script_of
+
 # Format characters (zero-width, bidi controls, soft hyphen, tags) and fillers that render as nothing.
-_INVISIBLE = re.compile(
+INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
 )
@@ -40,24 +42,13 @@ _SPACES = re.compile(r"\s+")
 _KANA_MARKS = ("\u3099", "\u309a")
 
 
-def _script(ch: str) -> str:
-    if "a" <= ch <= "z":
-        return "latin"
-    name = unicodedata.name(ch, "")
-    if name.startswith("CYRILLIC"):
-        return "cyrillic"
-    if name.startswith("GREEK"):
-        return "greek"
-    return "other"
-
-
 def _fix_mixed_script(match: re.Match[str]) -> str:
     """Map look-alike letters inside one word to the word's main script ("lоli" with a Cyrillic о)."""
     word = match.group()
-    scripts = Counter(_script(ch) for ch in word)
+    scripts = Counter(script_of(ch) for ch in word)
     if scripts["greek"]:
         word = word.translate(_GREEK_TO_LATIN)
-        scripts = Counter(_script(ch) for ch in word)
+        scripts = Counter(script_of(ch) for ch in word)
     if not scripts["cyrillic"]:
         return word
     if scripts["latin"] >= scripts["cyrillic"] or _NON_RUSSIAN_CYRILLIC.intersection(word):
@@ -88,7 +79,7 @@ def normalise(text: str, *, keep_accents: bool = False, invisible: str = "") -> 
     spaced-out letters joined ("t.e.e.n" -> "teen") and whitespace collapsed. Leetspeak and
     repeated letters are left to the matchers, so that digits stay digits for age parsing.
     """
-    text = _INVISIBLE.sub(invisible, text)
+    text = INVISIBLE.sub(invisible, text)
     text = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
     text = unicodedata.normalize("NFKC", text.casefold())
     if not text.isascii():

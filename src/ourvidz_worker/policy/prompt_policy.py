@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import WorkerError
-from .ages import AgeFinder, _load_age_words
-from .normalise import _INVISIBLE, normalise
+from ..errors import PolicyViolation
+from .ages import AgeFinder, load_age_words
+from .normalise import INVISIBLE, normalise
 from .rules import (
     RULE_CSAM_TERM,
     RULE_MINOR_AGE_SEXUAL,
@@ -17,23 +17,11 @@ from .rules import (
     RULE_SEMANTIC,
     RULE_YOUTH_CODED_SEXUAL,
     TermMatcher,
-    _read_terms,
+    read_terms,
 )
-from .semantic import SemanticLayer, SemanticScore, _readable
+from .semantic import SemanticLayer, SemanticScore, readable
 
 UNCHECKED_FIELDS = frozenset({"negativePrompt"})
-REFUSAL_MESSAGE = "This request was refused by the content policy."
-
-
-class PolicyViolation(WorkerError):
-    """The job's texts break the content policy. The message never quotes them."""
-
-    code = "policy_violation"
-
-    def __init__(self, rule: str, field: str) -> None:
-        super().__init__(REFUSAL_MESSAGE, details=[{"field": field, "message": "refused by the content policy"}])
-        self.rule = rule  # for logs only; not shown to the user
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -94,20 +82,20 @@ class PromptPolicy:
     SEMANTIC_ALONE: ClassVar[Mapping[str, float]] = {"child": 0.20, "sexual": 0.20, "margin": 0.10}
 
     def __init__(self, *, semantic: bool = True, device: str = "cpu") -> None:
-        self.csam = TermMatcher(_read_terms("csam_terms.txt"))
-        self.minor = TermMatcher(_read_terms("minor_terms.txt"))
-        self.youth = TermMatcher(_read_terms("youth_coded.txt"))
-        self.sexual = TermMatcher(_read_terms("sexual_terms.txt"))
-        self.people = TermMatcher(_read_terms("public_figures.txt"))
-        self.benign = TermMatcher(_read_terms("benign_phrases.txt"), tolerant=False)
-        self.ages = AgeFinder(_load_age_words())
+        self.csam = TermMatcher(read_terms("csam_terms.txt"))
+        self.minor = TermMatcher(read_terms("minor_terms.txt"))
+        self.youth = TermMatcher(read_terms("youth_coded.txt"))
+        self.sexual = TermMatcher(read_terms("sexual_terms.txt"))
+        self.people = TermMatcher(read_terms("public_figures.txt"))
+        self.benign = TermMatcher(read_terms("benign_phrases.txt"), tolerant=False)
+        self.ages = AgeFinder(load_age_words())
         self.semantic = SemanticLayer(device) if semantic else None
 
     def signals(self, text: str) -> Signals:
         """What the rules see in one text (several normalised variants, merged)."""
         found: dict[str, Any] = {}
         variants = {normalise(text)}
-        if _INVISIBLE.search(text):
+        if INVISIBLE.search(text):
             variants.add(normalise(text, invisible=" "))  # a zero-width character may stand for a space
         accented = normalise(text, keep_accents=True)
         for plain in variants:
@@ -143,7 +131,7 @@ class PromptPolicy:
             decisions.append(decision or ALLOWED)
             if decision is None and self.semantic is not None and fields:
                 names = list(fields)
-                embedded = [_readable(self.benign.remove(normalise(fields[name]))) for name in names]
+                embedded = [readable(self.benign.remove(normalise(fields[name]))) for name in names]
                 if len(embedded) > 1:  # the fields together, as well as each alone
                     names.append("+".join(names))
                     embedded.append(". ".join(embedded))

@@ -73,13 +73,13 @@ def _entry_pattern(entry: str, *, tolerant: bool = True) -> str:
     return f"{before}{body}{after}"
 
 
-def _data_file(name: str) -> str:
+def data_file(name: str) -> str:
     return resources.files("ourvidz_worker.policy.data").joinpath(name).read_text(encoding="utf-8")
 
 
-def _read_terms(name: str) -> list[str]:
+def read_terms(name: str) -> list[str]:
     entries = []
-    for line in _data_file(name).splitlines():
+    for line in data_file(name).splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             entries.append(line)

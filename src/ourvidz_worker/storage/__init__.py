@@ -1,48 +1,75 @@
 """Storage behind one small interface: upload bytes to (bucket, path), remove, sign.
 
 Backends: `LocalStorage` (a folder per bucket; the default when no Supabase credentials are set)
-and `SupabaseStorage` (private buckets, signed URLs). Both enforce the platform's bucket limits
-before any byte moves, and both use the production object layout.
+and `SupabaseStorage` (private buckets, signed URLs). Each carries the `BucketRules` its buckets
+enforce, so a job is checked against them before any byte moves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import AssetRejectedError, StorageError
+from ..errors import AssetRejectedError
 
 MB = 1024 * 1024
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 @dataclass(frozen=True)
 class BucketRule:
-    max_bytes: int
+    """A bucket's `file_size_limit` (None: no limit of its own) and `allowed_mime_types` (empty: any)."""
+
+    max_bytes: int | None
     mime_types: tuple[str, ...]
 
     def allows(self, content_type: str) -> bool:
         major = content_type.split("/", 1)[0]
-        return any(m == content_type or m == f"{major}/*" for m in self.mime_types)
+        return not self.mime_types or any(m in (content_type, f"{major}/*", "*/*") for m in self.mime_types)
 
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
-# The platform's buckets (all private); limits as configured on the Supabase project.
-BUCKET_RULES: dict[str, BucketRule] = {
-    "videos-final": BucketRule(100 * MB, ("video/mp4", "video/webm")),
-    "scene-previews": BucketRule(10 * MB, IMAGE_TYPES),
-    "video-thumbnails": BucketRule(5 * MB, IMAGE_TYPES),
-    "character-images": BucketRule(5 * MB, IMAGE_TYPES),
+# The platform's buckets by role (all private), as its Supabase project configures them (FACTS §1).
+PLATFORM_RULES: Mapping[str, BucketRule] = {
+    "videos": BucketRule(100 * MB, ("video/mp4", "video/webm")),
+    "previews": BucketRule(10 * MB, IMAGE_TYPES),
+    "images": BucketRule(10 * MB, IMAGE_TYPES),
+    "thumbnails": BucketRule(5 * MB, IMAGE_TYPES),
+    "characters": BucketRule(5 * MB, IMAGE_TYPES),
 }
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
+class BucketRules:
+    """The rules of the buckets a backend writes, by bucket name; checked before any byte moves."""
 
-class ObjectNotFoundError(StorageError):
-    """The object asked for does not exist."""
+    def __init__(self, rules: Mapping[str, BucketRule]) -> None:
+        self.by_bucket = dict(rules)
 
-    code = "object_not_found"
+    @classmethod
+    def platform(cls, buckets: Mapping[str, str]) -> BucketRules:
+        """The platform's documented rules under the configured bucket names (`role -> name`)."""
+        return cls({name: PLATFORM_RULES[role] for role, name in reversed(buckets.items())})
+
+    def check(self, bucket: str, size: int, content_type: str) -> None:
+        """Raise AssetRejectedError when `bucket` would refuse `size` bytes of `content_type`."""
+        rule = self.by_bucket.get(bucket)
+        if rule is None:
+            return
+        if rule.max_bytes is not None and size > rule.max_bytes:
+            raise AssetRejectedError(
+                f"bucket {bucket!r} allows at most {rule.max_bytes} bytes, the {content_type} is {size}",
+                status="413",
+                storage_code="Payload too large",
+            )
+        if not rule.allows(content_type):
+            raise AssetRejectedError(
+                f"bucket {bucket!r} accepts {', '.join(rule.mime_types)}, not {content_type}",
+                status="415",
+                storage_code="invalid_mime_type",
+            )
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,8 @@ class StoredObject:
 
 
 class Storage(Protocol):
+    rules: BucketRules  # what each bucket accepts; a job checks every asset against it before uploading
+
     def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:
         """Store `data` at bucket/path, replacing what is there; return it with a readable URL."""
 
@@ -76,25 +105,6 @@ def check_object_path(path: str) -> None:
     segments = path.split("/")
     if len(segments) < 2 or not all(_SEGMENT.match(s) and ".." not in s for s in segments):
         raise ValueError(f"unsafe object path {path!r}")
-
-
-def check_asset(bucket: str, data: bytes, content_type: str) -> None:
-    """Fail before uploading what the bucket would reject (size over limit, MIME not allowed)."""
-    rule = BUCKET_RULES.get(bucket)
-    if rule is None:
-        return
-    if len(data) > rule.max_bytes:
-        raise AssetRejectedError(
-            f"{content_type} of {len(data)} bytes exceeds bucket {bucket!r} limit of {rule.max_bytes} bytes",
-            status="413",
-            storage_code="Payload too large",
-        )
-    if not rule.allows(content_type):
-        raise AssetRejectedError(
-            f"bucket {bucket!r} accepts {', '.join(rule.mime_types)}, not {content_type}",
-            status="415",
-            storage_code="invalid_mime_type",
-        )
 
 
 def sha256_hex(data: bytes) -> str:

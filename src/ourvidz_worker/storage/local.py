@@ -6,20 +6,24 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import StorageError
-from . import ObjectNotFoundError, StoredObject, check_asset, check_object_path
+from ..config import default_buckets
+from ..errors import ObjectNotFoundError, StorageError
+from . import BucketRules, StoredObject, check_object_path
 
 
 class LocalStorage:
-    def __init__(self, root: Path) -> None:
+    """`{root}/{bucket}/{path}`; `rules` default to the platform's buckets under their default names."""
+
+    def __init__(self, root: Path, rules: BucketRules | None = None) -> None:
         self.root = root.resolve()
+        self.rules = rules or BucketRules.platform(default_buckets())
 
     def _file(self, bucket: str, path: str) -> Path:
         check_object_path(f"{bucket}/{path}")
         return self.root / bucket / path
 
     def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:
-        check_asset(bucket, data, content_type)
+        self.rules.check(bucket, len(data), content_type)
         target = self._file(bucket, path)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -18,11 +18,13 @@ from urllib.parse import urljoin
 
 import httpx
 from supabase import Client, ClientOptions, create_client
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState
 
-from ..config import Settings
-from ..errors import ConfigurationError, StorageError
-from . import MB, ObjectNotFoundError, StoredObject, check_asset, check_object_path
+from ..config import Settings, default_buckets
+from ..errors import ConfigurationError, ObjectNotFoundError, StorageError
+from ..logs import scrub
+from ..retry import retrying
+from . import MB, BucketRules, StoredObject, check_object_path
 from .failures import describe, is_transient, translate_error
 from .tus import upload_resumable
 
@@ -52,9 +54,11 @@ class SupabaseStorage:
         attempts: int = 4,
         backoff: float = 1.0,
         buckets: Iterable[str] = (),
+        rules: BucketRules | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.buckets = tuple(dict.fromkeys(buckets))  # checked at start-up by `check`
+        self.rules = rules or BucketRules.platform(default_buckets())
         self._key = service_key
         self.signed_url_ttl = signed_url_ttl
         self.timeout = timeout
@@ -89,12 +93,8 @@ class SupabaseStorage:
             min_upload_rate=settings.supabase_min_upload_rate,
             attempts=settings.supabase_attempts,
             backoff=settings.supabase_backoff,
-            buckets=(
-                settings.bucket_videos,
-                settings.bucket_thumbnails,
-                settings.bucket_previews,
-                settings.bucket_images,
-            ),
+            buckets=settings.buckets.values(),
+            rules=BucketRules.platform(settings.buckets),
         )
 
     def __repr__(self) -> str:  # never the key
@@ -104,7 +104,7 @@ class SupabaseStorage:
         self._http.close()
 
     def check(self) -> None:
-        """Start-up fitness check: the key is accepted and every bucket the worker writes exists."""
+        """Start-up fitness check: the key is accepted and every bucket the worker uses exists."""
         for bucket in self.buckets:
             try:
                 info = self._call(
@@ -119,7 +119,7 @@ class SupabaseStorage:
 
     def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:
         check_object_path(f"{bucket}/{path}")
-        check_asset(bucket, data, content_type)  # fail before a byte moves
+        self.rules.check(bucket, len(data), content_type)  # fail before a byte moves
         if len(data) > RESUMABLE_THRESHOLD:
             self._upload_resumable(bucket, path, data, content_type)
         else:
@@ -207,15 +207,14 @@ class SupabaseStorage:
             tries += 1
             return fn()
 
-        retrying = Retrying(
-            retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(multiplier=self.backoff, max=max(self.backoff, 1.0) * 30, jitter=self.backoff),
+        policy = retrying(
+            is_transient=is_transient,
+            attempts=self.attempts,
+            backoff=self.backoff,
             before_sleep=self._log_retry(action),
-            reraise=True,
         )
         try:
-            return retrying(attempt)
+            return policy(attempt)
         except StorageError:
             raise
         except Exception as exc:  # every third-party error leaves this module as a StorageError
@@ -236,7 +235,7 @@ class SupabaseStorage:
         return before_sleep
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "[service key]") if self._key else text
+        return scrub(text, [self._key], "[service key]")
 
     def _remove_quietly(self, bucket: str, path: str) -> None:
         try:
