@@ -57,12 +57,28 @@ def fresh_worker(output_dir):
 def test_fast_profile_caches_steps_and_reference_stays_exact(fresh_worker):
     transformer = fresh_worker.generator.model.pipe.transformer
     reference = _frames(fresh_worker, steps=6)
-    fast = _frames(fresh_worker, steps=6, quality="fast")
+    _frames(fresh_worker, steps=6, quality="fast")
     assert transformer.is_cache_enabled
     again = _frames(fresh_worker, steps=6, quality="reference")
     assert not transformer.is_cache_enabled
     assert np.array_equal(reference, again)  # switching profiles leaves no trace
-    assert fast.shape == reference.shape
+
+
+def _latents(worker: Worker, **metadata):
+    job = parse_job_input(make_job("video", **metadata))
+    plan = plan_job(job, job.prompt, worker.generator.capabilities(), worker.settings, seed=0)
+    return worker.generator.generate(plan.request, Progress(None), keep_latents=True).latents
+
+
+def test_fast_stays_close_to_reference(fresh_worker):
+    # fast (20 steps + step cache) against reference (50 steps), same seed, on the tiny model:
+    # measured 2.2 % relative latent error; another seed is ~140 % away.
+    reference = _latents(fresh_worker, steps=None)
+    fast = _latents(fresh_worker, steps=None, quality="fast")
+    other_seed = _latents(fresh_worker, steps=None, seed=8)
+    relative = lambda a, b: float((a - b).norm() / b.norm())  # noqa: E731
+    assert relative(fast, reference) < 0.10
+    assert relative(other_seed, reference) > 0.5
 
 
 def test_step_cache_skips_transformer_blocks(fresh_worker, monkeypatch):
