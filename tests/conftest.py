@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from diffusers import WanPipeline
 
 from ourvidz_worker.config import Settings
 from ourvidz_worker.models import LoadedModel, load_model
 from ourvidz_worker.pipeline import VideoGenerator
 from ourvidz_worker.service import Worker
 from ourvidz_worker.storage.local import LocalStorage
+from weight_layouts import tiny_reference_pipeline, write_configs, write_original_layout
 
 # Small but real: 128x128 keeps every stage (UMT5, transformer, VAE, x264) in play at CPU speed.
 SMALL = {"width": 128, "height": 128, "numFrames": 9, "steps": 2}
@@ -42,6 +44,24 @@ def make_job(job_type: str = "video", **metadata: Any) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def tiny_model() -> LoadedModel:
     return load_model(make_settings())
+
+
+@pytest.fixture(scope="session")
+def reference() -> WanPipeline:
+    """The tiny pipeline with a real-shaped VAE that the weights layouts are written from; read-only."""
+    return tiny_reference_pipeline()
+
+
+@pytest.fixture(scope="session")
+def layouts(reference: WanPipeline, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`reference` saved as a Diffusers folder, as original Wan 2.1 files, and as bare configs; read-only."""
+    root = tmp_path_factory.mktemp("layouts")
+    reference.save_pretrained(root / "diffusers")
+    return {
+        "diffusers": root / "diffusers",
+        "original": write_original_layout(reference, root / "original"),
+        "configs": write_configs(reference, root / "configs"),
+    }
 
 
 @pytest.fixture
