@@ -37,6 +37,34 @@ def test_null_metadata_means_defaults():
     assert job.metadata.width is None and job.ignored_fields == []
 
 
+def test_options_a_job_type_cannot_use_are_reported_not_dropped():
+    still = parse_job_input(make_job("preview", numFrames=5, fps=24))
+    assert still.ignored_fields == ["metadata.fps", "metadata.numFrames"]
+    enhance = parse_job_input(make_job("enhance"))  # make_job gives size, frames, steps and a seed
+    assert enhance.ignored_fields == ["metadata.height", "metadata.numFrames", "metadata.seed", "metadata.steps",
+                                      "metadata.width"]  # fmt: skip
+    assert parse_job_input(make_job("video", numFrames=5, fps=24)).ignored_fields == []
+
+
+def test_no_pattern_message_is_the_uuid_one_for_a_field_that_is_not_a_uuid():
+    from ourvidz_worker.contract import JobInput
+
+    def patterned(schema, path=""):
+        if isinstance(schema, dict):
+            if "pattern" in schema:
+                yield path, schema["pattern"]
+            for key, value in schema.items():
+                yield from patterned(value, f"{path}/{key}")
+        elif isinstance(schema, list):
+            for value in schema:
+                yield from patterned(value, path)
+
+    from ourvidz_worker.contract import PATTERN_RULES
+
+    patterns = {pattern for _, pattern in patterned(JobInput.model_json_schema())}
+    assert patterns and patterns <= set(PATTERN_RULES)  # every pattern-checked field has words of its own
+
+
 VALID = make_job("video")
 INVALID_CASES = [
     # (what, change to the job, field named, words the message must contain)
@@ -62,6 +90,8 @@ INVALID_CASES = [
     ("fps zero", {"metadata": {"fps": 0}}, "metadata.fps", "greater than or equal to 1"),
     ("metadata a list", {"metadata": [1, 2]}, "metadata", "object"),
     ("bad job uuid", {"jobId": "job-123"}, "jobId", "UUID"),
+    ("lora name a path", {"metadata": {"loras": [{"name": "../../x"}]}}, "metadata.loras.0.name", "LoRA name"),
+    ("lora name a url", {"metadata": {"loras": [{"name": "https://x.example/a"}]}}, "metadata.loras.0.name", "letters"),
     ("traversal user id", {"userId": "../../etc/passwd"}, "userId", "UUID"),
     ("slash in video id", {"videoId": "5e2d7c1a-8f43-4b6a-b1d9-3c0e6f2a7b12/../x"}, "videoId", "UUID"),
     ("uuid with braces", {"imageId": "{5e2d7c1a-8f43-4b6a-b1d9-3c0e6f2a7b12}"}, "imageId", "UUID"),

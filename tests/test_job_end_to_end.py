@@ -148,3 +148,34 @@ def test_bad_job_fails_with_field_error_and_writes_nothing(run_handler, output_d
     assert "metadata.numFrames" in result["error"] and "4k+1" in result["error"]
     assert result["errorMessage"] and result["errorCode"] == "invalid_input"
     assert stored_files(output_dir) == []
+
+
+def test_empty_metadata_on_a_cpu_finishes_quickly_at_scaled_defaults(run_handler):
+    job = make_job("video")
+    job["metadata"] = None
+    result = run_handler(job)
+    assert result["status"] == "completed", result
+    assert (result["width"], result["height"], result["numFrames"]) == (256, 144, 17)
+    assert result["scaledDefaults"]["fields"] == ["width", "height", "numFrames"]
+    assert "832x480" in result["scaledDefaults"]["note"] and result["steps"] == 50
+
+
+def test_a_preview_lists_the_video_options_it_did_not_use(run_handler):
+    result = run_handler(make_job("preview", numFrames=5))
+    assert result["status"] == "completed" and result["numFrames"] == 1
+    assert result["ignoredFields"] == ["metadata.numFrames"]
+
+
+@pytest.mark.parametrize("field", ["previewPath", "characterImagePath"])
+def test_a_missing_conditioning_image_fails_before_generation_even_on_a_text_only_model(
+    run_handler, output_dir, tiny_model, monkeypatch, field
+):
+    calls = []
+    # On the class: the handler builds a model of its own.
+    monkeypatch.setattr(type(tiny_model.pipe.transformer), "forward", lambda *a, **k: calls.append(1))
+    job = make_job("video")
+    job["metadata"][field] = f"{job['userId']}/videos/nope/missing.jpg"
+    result = run_handler(job)
+    assert result["status"] == "failed" and result["errorDetails"][0]["field"] == f"metadata.{field}"
+    assert "no such object" in result["errorDetails"][0]["message"]
+    assert calls == [] and stored_files(output_dir) == []

@@ -19,7 +19,8 @@ def planner_for(tiny_model, tmp_path):
     """Planning is a pure function of the job and the model's capabilities: no generator needed."""
 
     def build(**changes):
-        capabilities = dataclasses.replace(VideoGenerator(tiny_model).capabilities(), **changes)
+        # A GPU model's capabilities unless a test says otherwise: the production defaults.
+        capabilities = dataclasses.replace(VideoGenerator(tiny_model).capabilities(), **{"on_cpu": False, **changes})
         settings = make_settings(output_dir=tmp_path)
         return lambda job, prompt: plan_job(job, prompt, capabilities, settings, seed=123)
 
@@ -27,10 +28,8 @@ def planner_for(tiny_model, tmp_path):
 
 
 def plan(planner, **metadata):
-    job = make_job("video", **metadata)
-    for key in ("width", "height"):
-        if key not in metadata:
-            job["metadata"].pop(key)
+    job = make_job("video")
+    job["metadata"] = {"seed": 7, **metadata}  # only what the test gives: the rest is left to the defaults
     return planner(parse_job_input(job), "a prompt")
 
 
@@ -57,3 +56,44 @@ def test_size_and_preset_together_are_refused():
     job = make_job("video", resolution="720p")
     with pytest.raises(InvalidInputError, match="not both"):
         parse_job_input(job)
+
+
+def test_a_cpu_run_scales_the_defaults_it_was_not_given_and_says_so(planner_for):
+    cpu = planner_for(on_cpu=True)
+    planned = plan(cpu)
+    assert (planned.request.width, planned.request.height, planned.clips[0].frames) == (256, 144, 17)
+    assert planned.scaled_defaults.fields == ["width", "height", "numFrames"]
+    assert "256x144" in planned.scaled_defaults.note and "832x480" in planned.scaled_defaults.note
+    portrait = plan(cpu, aspect="portrait")
+    assert (portrait.request.width, portrait.request.height) == (144, 256)
+    assert "480x832" in portrait.scaled_defaults.note
+
+
+def test_what_a_cpu_job_sets_is_never_scaled(planner_for):
+    cpu = planner_for(on_cpu=True)
+    chosen = plan(cpu, width=832, height=480, numFrames=81)
+    assert (chosen.request.width, chosen.request.height, chosen.clips[0].frames) == (832, 480, 81)
+    assert chosen.scaled_defaults is None
+    assert plan(cpu, numFrames=33).scaled_defaults.fields == ["width", "height"]
+
+
+def test_gpu_runs_keep_the_production_defaults(planner_for):
+    planned = plan(planner_for())
+    assert (planned.request.width, planned.request.height, planned.clips[0].frames) == (832, 480, 81)
+    assert planned.request.steps == 50 and planned.scaled_defaults is None
+
+
+def test_cpu_scaling_can_be_switched_off(tiny_model, tmp_path):
+    capabilities = VideoGenerator(tiny_model).capabilities()
+    job = parse_job_input(make_job("video") | {"metadata": {}})
+    planned = plan_job(job, "p", capabilities, make_settings(cpu_job_defaults=False), seed=1)
+    assert (planned.request.width, planned.clips[0].frames) == (832, 81) and planned.scaled_defaults is None
+
+
+def test_conditioning_images_are_checked_even_when_the_model_cannot_use_them(planner_for):
+    job = make_job("video")
+    job["metadata"]["characterImagePath"] = f"{job['userId']}/characters/c.png"
+    planned = planner_for(image_conditioning=False)(parse_job_input(job), "p")
+    (image,) = planned.images
+    assert image.field == "metadata.characterImagePath" and not image.used
+    assert planned.conditioning["characterNote"] == "text-only model: the reference image is not used"

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         default=None, description="Folder of creator LoRAs (`{name}.safetensors`) jobs may name."
     )
     max_frames: int = Field(default=81, ge=1, le=241, description="Longest clip a job may ask for.")
+    cpu_job_defaults: bool = Field(
+        default=True,
+        description="On a CPU, jobs that leave size and frames to the defaults get 256x144 (or 144x256, 192x192)"
+        " and 17 frames instead of 832x480 and 81, so a local run takes seconds; the result says so.",
+    )
     job_timeout: float = Field(
         default=540.0,
         gt=0,
@@ -128,6 +133,13 @@ class Settings(BaseSettings):
         default=True,
         description="Add the prompt policy's semantic layer (a small sentence-embedding model on the CPU)"
         " to its rules.",
+    )
+
+    sdk_log_level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] = Field(
+        default="INFO",
+        validation_alias=AliasChoices("RUNPOD_LOG_LEVEL", "RUNPOD_DEBUG_LEVEL"),
+        description="The RunPod SDK's own log level. Its DEBUG lines repeat every job's input (prompt included) and"
+        " output, so INFO is the default: the SDK then prints a local run's result once.",
     )
 
     # Set by RunPod on its workers; its presence means production.

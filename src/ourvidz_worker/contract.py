@@ -45,6 +45,13 @@ OBJECT_PATH_PATTERN = re.compile(
 )
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+LORA_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+# What each pattern-checked field must look like, in words (a validation message never shows a regex).
+PATTERN_RULES = {
+    UUID_PATTERN: "must be a UUID like 7f3c1a52-9a57-4b8e-9d3e-2b1f6c0e4a11",
+    LORA_NAME_PATTERN: "must be a LoRA name: 1-64 letters, digits, '_' or '-', starting with a letter or digit"
+    " (a file name in the LoRA folder without .safetensors, never a path or URL)",
+}
 Uuid = Annotated[
     StrictStr,
     Field(
@@ -66,7 +73,7 @@ class LoraChoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: StrictStr = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+        pattern=LORA_NAME_PATTERN,
         description="LoRA name (letters, digits, '_' and '-'; never a path or URL).",
     )
     scale: Finite = Field(default=1.0, ge=-2.0, le=2.0, description="Strength, 1.0 as trained.")
@@ -183,6 +190,20 @@ class GenerationOptions(BaseModel):
     def ignored_keys(self) -> list[str]:
         return sorted(self.model_extra or {})
 
+    def given(self) -> set[str]:
+        """The options the job set (not left to their defaults)."""
+        return {name for name in self.model_fields_set if name in type(self).model_fields}
+
+
+# Options a job type has no use for: reported in `ignoredFields` rather than silently dropped.
+_STILL_UNUSED = frozenset({"numFrames", "fps", "previewPath", "targetDuration"})
+NOT_APPLICABLE: dict[str, frozenset[str]] = {
+    "video": frozenset(),
+    "preview": _STILL_UNUSED,
+    "image": _STILL_UNUSED,
+    "enhance": frozenset(GenerationOptions.model_fields),  # an enhance job only rewrites the prompt
+}
+
 
 class JobInput(BaseModel):
     """The job `input`, exactly as the platform's `queue-job` function builds it."""
@@ -242,7 +263,9 @@ class JobInput(BaseModel):
 
     @property
     def ignored_fields(self) -> list[str]:
-        return sorted(self.model_extra or {}) + [f"metadata.{k}" for k in self.metadata.ignored_keys]
+        """Keys the worker does not know, and options that do not apply to this job type; neither is used."""
+        unused = set(self.metadata.ignored_keys) | (self.metadata.given() & NOT_APPLICABLE[self.jobType])
+        return sorted(self.model_extra or {}) + [f"metadata.{k}" for k in sorted(unused)]
 
 
 class Asset(BaseModel):
@@ -264,6 +287,14 @@ class CallbackReport(BaseModel):
     attempts: int
     httpStatus: int | None = None
     error: str | None = None
+
+
+class ScaledDefaults(BaseModel):
+    """Defaults the worker scaled down for a CPU run; options the job set are never scaled."""
+
+    reason: Literal["cpu"] = "cpu"
+    fields: list[str] = Field(description="The options whose defaults were scaled, e.g. width, height, numFrames.")
+    note: str
 
 
 class JobResult(BaseModel):
@@ -301,7 +332,12 @@ class JobResult(BaseModel):
     model: str | None = None
     timings: dict[str, float] = Field(description="Seconds per stage.")
     ignoredFields: list[str] = Field(
-        default_factory=list, description="Input keys the worker does not know and did not use."
+        default_factory=list,
+        description="Input keys the worker does not know, and options that do not apply to this job type"
+        " (numFrames/fps/previewPath of a still, every generation option of an enhance job); none was used.",
+    )
+    scaledDefaults: ScaledDefaults | None = Field(
+        default=None, description="Set when defaults were scaled down because the model runs on a CPU."
     )
     callback: CallbackReport | None = None
 
@@ -359,7 +395,8 @@ def _describe(error: dict[str, Any]) -> str:
     elif len(shown) > 60:
         shown = shown[:57] + "..."
     if kind == "string_pattern_mismatch":
-        return f"must be a UUID like 7f3c1a52-9a57-4b8e-9d3e-2b1f6c0e4a11, got {shown}"
+        pattern = (error.get("ctx") or {}).get("pattern")
+        return f"{PATTERN_RULES.get(pattern, 'has the wrong format')}, got {shown}"
     message = error["msg"]
     if message.startswith("Input should be"):
         message = "must be" + message[len("Input should be") :]

@@ -11,6 +11,7 @@ first-frame anchor, progress and the job deadline) and VAE decoding; frames come
 from __future__ import annotations
 
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ class VideoGenerator:
             max_pixels=model.max_pixels,
             max_frames=model.max_frames,
             image_conditioning=model.image_conditioning,
+            on_cpu=model.device.type == "cpu",
             adapters=frozenset(self._adapters),
         )
 
@@ -143,7 +145,10 @@ class VideoGenerator:
         if not path.is_file():
             raise ModelLoadError(f"LoRA file for '{name}' not found: {path}")
         try:
-            self.pipe.load_lora_weights(str(path), adapter_name=name)
+            with warnings.catch_warnings():
+                # peft warns whenever a second adapter joins the first: that is what adapters are for here.
+                warnings.filterwarnings("ignore", message="Already found a `peft_config` attribute")
+                self.pipe.load_lora_weights(str(path), adapter_name=name)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelLoadError(f"could not load LoRA '{name}' from {path}: {exc}") from exc
         self._adapters[name] = scale

@@ -13,25 +13,29 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .config import Settings
-from .contract import DEFAULT_ASPECT, DEFAULT_FPS, MAX_SEED, GenerationOptions, JobInput
+from .contract import DEFAULT_ASPECT, DEFAULT_FPS, MAX_SEED, GenerationOptions, JobInput, ScaledDefaults
 from .errors import ConfigurationError, InvalidInputError
 from .request import PROFILES, GenerationRequest, ModelCapabilities
 from .variants import RECOMMENDED_FLOW_SHIFT, SIZES_480P
 
 STILL_JOBS = ("preview", "image")
 DEFAULT_CLIP_FRAMES = 81
+# Defaults of a CPU run (local runs, tests): a video in seconds rather than an hour.
+CPU_SIZES = {"landscape": (256, 144), "portrait": (144, 256), "square": (192, 192)}
+CPU_CLIP_FRAMES = 17
 # Above the largest 480p preset a size is 720p-class (its flow shift and presets).
 MAX_480P_PIXELS = max(w * h for w, h in SIZES_480P.values())
 
 
 @dataclass(frozen=True)
 class ImageInput:
-    """A conditioning image to read from storage before generation."""
+    """A conditioning image to read from storage before generation (and check, even when unused)."""
 
     role: Literal["first_frame", "reference_image"]
     bucket: str
     path: str
     field: str  # the job field it came from, for errors
+    used: bool  # False on a text-only model: read only to tell the user when it does not exist
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Plan:
     clips: tuple[Clip, ...]
     images: tuple[ImageInput, ...] = ()
     conditioning: dict[str, str | int] = field(default_factory=dict)  # what the result reports
+    scaled_defaults: ScaledDefaults | None = None  # defaults scaled down for a CPU run
 
     @property
     def num_frames(self) -> int:
@@ -87,7 +92,8 @@ def generation_prompt(prompt: str, character_description: str | None) -> str:
 def plan_job(job: JobInput, prompt: str, model: ModelCapabilities, settings: Settings, *, seed: int) -> Plan:
     """The plan for `job` on `model`; `seed` is used when the job names none."""
     meta = job.metadata
-    width, height, resolution = _size(meta, model)
+    cpu = model.on_cpu and settings.cpu_job_defaults
+    width, height, resolution = _size(meta, model, cpu=cpu)
     fps = meta.fps or DEFAULT_FPS
     profile = PROFILES[meta.quality or settings.default_quality]
     if profile.adapter is not None and profile.adapter not in model.adapters:
@@ -96,7 +102,8 @@ def plan_job(job: JobInput, prompt: str, model: ModelCapabilities, settings: Set
             " .safetensors file on the volume"
         )
     job_seed = meta.seed if meta.seed is not None else seed
-    clips = tuple(Clip(frames, clip_seed(job_seed, i)) for i, frames in enumerate(_clip_frames(job, fps, model)))
+    frames = _clip_frames(job, fps, model, cpu=cpu)
+    clips = tuple(Clip(count, clip_seed(job_seed, i)) for i, count in enumerate(frames))
     request = GenerationRequest(
         prompt=prompt,
         negative_prompt=meta.negativePrompt or "",
@@ -115,10 +122,42 @@ def plan_job(job: JobInput, prompt: str, model: ModelCapabilities, settings: Set
         loras=tuple((choice.name, float(choice.scale)) for choice in meta.loras or []),
     )
     images, conditioning = _conditioning(job, model, settings, len(clips))
-    return Plan(request=request, fps=fps, clips=clips, images=images, conditioning=conditioning)
+    return Plan(
+        request=request,
+        fps=fps,
+        clips=clips,
+        images=images,
+        conditioning=conditioning,
+        scaled_defaults=_scaled_defaults(job, model, clips) if cpu else None,
+    )
 
 
-def _size(meta: GenerationOptions, model: ModelCapabilities) -> tuple[int, int, str]:
+def _scaled_defaults(job: JobInput, model: ModelCapabilities, clips: tuple[Clip, ...]) -> ScaledDefaults | None:
+    """What a CPU run chose instead of the GPU defaults, for the result."""
+    meta = job.metadata
+    fields: list[str] = []
+    chosen: list[str] = []
+    instead: list[str] = []
+    if meta.width is None:
+        width, height, _ = _size(meta, model, cpu=True)
+        gpu_width, gpu_height, _ = _size(meta, model, cpu=False)
+        fields += ["width", "height"]
+        chosen.append(f"{width}x{height}")
+        instead.append(f"{gpu_width}x{gpu_height}")
+    if job.jobType == "video" and meta.numFrames is None:
+        fields.append("numFrames")
+        chosen.append(f"{clips[0].frames} frames")
+        instead.append(f"{min(DEFAULT_CLIP_FRAMES, model.max_frames)} frames")
+    if not fields:
+        return None
+    return ScaledDefaults(
+        fields=fields,
+        note=f"defaults scaled for a CPU run: {', '.join(chosen)} instead of {', '.join(instead)}; set the options"
+        " to choose, or OURVIDZ_CPU_JOB_DEFAULTS=false",
+    )
+
+
+def _size(meta: GenerationOptions, model: ModelCapabilities, *, cpu: bool) -> tuple[int, int, str]:
     """Width and height from explicit values or the model's presets, within what it was trained for."""
     if meta.width is not None and meta.height is not None:
         if not model.supports(meta.width, meta.height):
@@ -137,16 +176,17 @@ def _size(meta: GenerationOptions, model: ModelCapabilities) -> tuple[int, int, 
     aspect = meta.aspect or DEFAULT_ASPECT
     if aspect not in presets:
         raise InvalidInputError.for_field("metadata.aspect", f"{resolution} offers {', '.join(presets)} for this model")
-    width, height = presets[aspect]
+    width, height = CPU_SIZES[aspect] if cpu else presets[aspect]
     return width, height, resolution
 
 
-def _clip_frames(job: JobInput, fps: int, model: ModelCapabilities) -> list[int]:
+def _clip_frames(job: JobInput, fps: int, model: ModelCapabilities, *, cpu: bool) -> list[int]:
     meta = job.metadata
     if job.jobType in STILL_JOBS:
         return [1]
     limit = model.max_frames
-    clip = meta.numFrames if meta.numFrames is not None else min(DEFAULT_CLIP_FRAMES, limit)
+    default = CPU_CLIP_FRAMES if cpu else DEFAULT_CLIP_FRAMES
+    clip = meta.numFrames if meta.numFrames is not None else min(default, limit)
     if clip > limit:
         raise InvalidInputError.for_field("metadata.numFrames", f"at most {limit} frames for this model (got {clip})")
     if meta.targetDuration is None:
@@ -168,15 +208,18 @@ def _clip_frames(job: JobInput, fps: int, model: ModelCapabilities) -> list[int]
 def _conditioning(
     job: JobInput, model: ModelCapabilities, settings: Settings, clips: int
 ) -> tuple[tuple[ImageInput, ...], dict[str, str | int]]:
-    """Preview still and character image: fetched for a VACE model, reported either way."""
+    """Preview still and character image: used by a VACE model, checked for existence by any, reported."""
     meta = job.metadata
     images: list[ImageInput] = []
     report: dict[str, str | int] = {}
     if clips > 1:
         report["clips"] = clips
+    capable = model.image_conditioning
     if meta.previewPath and job.jobType == "video":
-        if model.image_conditioning:
-            images.append(ImageInput("first_frame", settings.bucket_previews, meta.previewPath, "metadata.previewPath"))
+        images.append(
+            ImageInput("first_frame", settings.bucket_previews, meta.previewPath, "metadata.previewPath", capable)
+        )
+        if capable:
             report["firstFrame"] = "preview-still"
         else:
             report["firstFrame"] = "prompt-and-seed"
@@ -185,15 +228,9 @@ def _conditioning(
                 " the still; configure a VACE model to start from it"
             )
     if meta.characterImagePath and job.jobType != "enhance":
-        if model.image_conditioning:
-            images.append(
-                ImageInput(
-                    "reference_image",
-                    settings.bucket_characters,
-                    meta.characterImagePath,
-                    "metadata.characterImagePath",
-                )
-            )
+        path, bucket = meta.characterImagePath, settings.bucket_characters
+        images.append(ImageInput("reference_image", bucket, path, "metadata.characterImagePath", capable))
+        if capable:
             report["character"] = "reference-image"
         else:
             report["character"] = "description" if job.characterDescription else "none"

@@ -82,6 +82,7 @@ class ModelCapabilities:
     max_pixels: int  # largest width x height the model is meant for
     max_frames: int
     image_conditioning: bool  # a VACE model: first frame and reference images
+    on_cpu: bool  # runs on the CPU: local runs and tests, where job defaults are scaled down
     adapters: frozenset[str] = frozenset()  # LoRA adapters loaded at start-up (e.g. turbo)
 
     def supports(self, width: int, height: int) -> bool:

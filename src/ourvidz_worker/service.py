@@ -167,9 +167,10 @@ class Worker:
         for name in names:
             self.generator.ensure_user_lora(name, self.loras.path(name))
         request = plan.request
-        for image in plan.images:
+        for image in plan.images:  # read even when unused: a wrong path is the user's to know
             pixels = self._read_image(image, request.width, request.height)
-            request = replace(request, **{image.role: pixels})
+            if image.used:
+                request = replace(request, **{image.role: pixels})
         return request
 
     def _read_image(self, image: ImageInput, width: int, height: int) -> np.ndarray:
@@ -267,6 +268,7 @@ class Worker:
             quality=request.profile.name,
             loras=[{"name": name, "scale": scale} for name, scale in request.loras],
             conditioning=plan.conditioning or None,
+            scaledDefaults=plan.scaled_defaults,
             **_enhancement_fields(enhancement),
             model=self.generator.model.model_id,
             timings=clock.report(),
