@@ -26,6 +26,7 @@ log = logging.getLogger("ourvidz_worker.handler")
 def get_worker() -> Worker:
     settings = load_settings()
     configure_logging(settings)
+    runpod.RunPodLogger().level = settings.sdk_log_level  # set_level would print a line of its own
     return build_worker(settings)
 
 

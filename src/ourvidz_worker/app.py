@@ -8,7 +8,7 @@ from .config import Settings
 from .enhance import build_enhancer
 from .errors import ConfigurationError
 from .loras import LoraLibrary
-from .models import load_model
+from .models import load_model, silence_progress_bars
 from .pipeline import VideoGenerator
 from .policy import PromptPolicy
 from .request import TURBO_ADAPTER
@@ -46,6 +46,7 @@ def make_callback(settings: Settings) -> CallbackSender | None:
 
 def build_worker(settings: Settings) -> Worker:
     """Fail fast: storage settings first (cheap), then the model."""
+    silence_progress_bars()
     storage = make_storage(settings)
     callback = make_callback(settings)
     policy = PromptPolicy(semantic=settings.policy_semantic)  # fails start-up if its model is missing

@@ -20,6 +20,8 @@ from .config import Settings
 
 current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
+QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "sentence_transformers", "huggingface_hub", "diffusers", "peft")
+
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged too.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "jobId"}
 
@@ -117,4 +119,6 @@ def configure_logging(settings: Settings, stream=None) -> logging.Handler:
     handler.ourvidz = True
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    for chatty in QUIET_LIBRARIES:  # a line per HTTP request or file load is nothing a user can act on
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return handler

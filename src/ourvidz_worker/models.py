@@ -25,9 +25,12 @@ from diffusers import (
     WanVACEPipeline,
     WanVACETransformer3DModel,
 )
+from diffusers.utils import logging as diffusers_logging
+from huggingface_hub.utils import disable_progress_bars as disable_hub_progress_bars
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import BPE
 from transformers import AutoTokenizer, PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
+from transformers.utils import logging as transformers_logging
 
 from .config import TINY_MODELS, TINY_VACE_MODEL, Settings
 from .devices import resolve_device, resolve_dtype
@@ -71,6 +74,13 @@ class LoadedModel:
     def image_conditioning(self) -> bool:
         """First frame and reference images need a VACE model."""
         return isinstance(self.pipe, WanVACEPipeline)
+
+
+def silence_progress_bars() -> None:
+    """No tqdm bars on stderr while weights load: the logs say what is loading."""
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
+    disable_hub_progress_bars()
 
 
 def flow_scheduler(flow_shift: float) -> UniPCMultistepScheduler:
