@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from diffusers import WanPipeline
+from hypothesis import HealthCheck, settings
 
 from ourvidz_worker.config import Settings
 from ourvidz_worker.models import LoadedModel, load_model
@@ -15,6 +17,14 @@ from ourvidz_worker.pipeline import VideoGenerator
 from ourvidz_worker.service import Worker
 from ourvidz_worker.storage.local import LocalStorage
 from weight_layouts import tiny_reference_pipeline, write_configs, write_original_layout
+
+# Property tests: 1,000 examples each in the everyday run; `HYPOTHESIS_PROFILE=hostile` gives the
+# fuzz tests their full 5,000 each (10,000 hostile inputs), which .ci/run runs. No deadline: a busy
+# machine is slow, not wrong.
+_QUIET = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+settings.register_profile("default", max_examples=1000, **_QUIET)
+settings.register_profile("hostile", max_examples=5000, **_QUIET)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Small but real: 128x128 keeps every stage (UMT5, transformer, VAE, x264) in play at CPU speed.
 SMALL = {"width": 128, "height": 128, "numFrames": 9, "steps": 2}

@@ -52,7 +52,7 @@ def test_handler_exits_loudly_when_production_start_up_fails(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNPOD_", "SUPABASE_", "OURVIDZ_"))}
     env.update(RUNPOD_ENDPOINT_ID="endpoint-1", OURVIDZ_MODEL="tiny", OURVIDZ_OUTPUT_DIR=str(tmp_path))
     done = subprocess.run(
-        [sys.executable, "handler.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "handler.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 1
     output = done.stdout + done.stderr
