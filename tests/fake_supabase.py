@@ -1,41 +1,72 @@
-"""A local Supabase Storage server: the wire protocol of FACTS §3, in memory, with fault injection.
+"""A local Supabase Storage server, in memory, with fault injection: what storage3 and tuspy meet.
 
-It speaks what storage3 and tuspy send and answers as the storage API does: errors as HTTP 400
-with a JSON body whose `statusCode` is a string (TUS answers use real HTTP statuses), `x-upsert`
-semantics, per-bucket size and MIME limits, signed URLs whose tokens expire, and a TUS endpoint
-that only publishes an object once every byte has arrived. Tests read `requests` (what arrived)
-and `objects` (what is stored), and `inject` faults: error statuses, connection resets (also
-part-way through a body), stalls past the client's timeout, and answers lost after the work.
+It plays hosted Supabase as FACTS §3 describes the protocol and §7 records the real storage-api
+v1.26.5 (file backend) behind its proxy:
+
+- The gateway (`gateway=True`, the default) wants an `apikey` it knows: 401 "No API key found in
+  request" / "Invalid API key". storage-api itself ignores `apikey`; with `gateway=False` so does
+  the fake.
+- Keys are HS256 JWTs under the fake's secret (`key(role)` mints one; `service_key` is a
+  service_role key, or exactly the string a test passes). A wrong signature, a non-JWT bearer and a
+  missing Authorization header get storage-api's answers; a role other than service_role sees 404
+  "Bucket not found" for private buckets (row-level security hides them).
+- Errors are HTTP 400 with JSON whose `statusCode` is a string; uploads honour `x-upsert`
+  (an upsert keeps the object's Id and bumps its `version`) and the bucket's size and MIME limits;
+  `GET /bucket/{id}` reports them; a bucket is deleted only when empty.
+- Signed URLs carry HS256 JWTs `{url, iat, exp}`; a signed GET answers `Expires`, `ETag` and
+  `Last-Modified`, never `Cache-Control`.
+- TUS (`/upload/resumable`): answers carry true HTTP statuses with text/plain bodies (bad auth is
+  the exception: HTTP 400, JSON, code AccessDenied); chunks of any size; an absolute `Location`
+  built from the X-Forwarded-* headers, the upload id being base64url of `bucket/object/<uuid>`;
+  an object appears only once every byte has arrived; a PATCH is processed to the end even when
+  its client has gone.
+- Outages: `down()`, `up()`, `restart(seconds)`; meanwhile the proxy answers 502 with HTML, and
+  TUS uploads in progress survive (the file backend keeps them on disk).
+
+Tests read `requests` (what arrived) and `objects` (what is stored), and `inject` faults: error
+statuses, connection resets (also part-way through a body), stalls past the client's timeout,
+delays, and answers lost after the work.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
+import re
 import socket
 import struct
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from email.message import Message
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+import fake_jwt
+
 MB = 1024 * 1024
-TUS_CHUNK = 6 * MB
 IMAGES = ("image/png", "image/jpeg", "image/webp")
-DEFAULT_KEY = "test-service-role-key"
+SERVICE_ROLE = "service_role"
+TUS_MAX_SIZE = 524_288_000  # the server's own upload limit, advertised as Tus-Max-Size
+TUS_EXTENSIONS = "creation,creation-with-upload,creation-defer-length,termination,expiration"
+TUS_PATH = "/storage/v1/upload/resumable/"
+KEY_LIFETIME = 10 * 365 * 24 * 3600  # Supabase's keys last about ten years
+BAD_GATEWAY = (  # what the proxy in front says while the server is down (FACTS §7)
+    b"<html><head><title>502 Bad Gateway</title></head>"
+    b"<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
+)
+BEARER = re.compile(r"^Bearer\s+", re.IGNORECASE)
 
 
 @dataclass
 class Bucket:
-    max_bytes: int
+    max_bytes: int | None  # None: no bucket limit (file_size_limit null)
     mime_types: tuple[str, ...] | None  # None: anything
     public: bool = False
 
@@ -65,11 +96,17 @@ class StoredFile:
     cache_control: str
     id: str
     via: Literal["standard", "resumable"]
+    version: int = 1  # bumped by every upsert; the id stays
+    last_modified: float = field(default_factory=time.time)
+
+    @property
+    def etag(self) -> str:
+        return f'"{hashlib.md5(self.data).hexdigest()}"'
 
 
 @dataclass
 class Recorded:
-    """One request as it arrived (faulted ones too, with `fault` set)."""
+    """One request as it arrived (faulted ones too, with `fault` set; "down" during an outage)."""
 
     method: str
     path: str  # URL path, percent-decoded, without the query
@@ -92,7 +129,9 @@ class Fault:
     status: read the body, answer `status` with `body` (nothing is stored).
     reset: read `after_bytes` of the body, then reset the connection without answering.
     stall: read the body, hold it `seconds`, then drop the connection unprocessed.
-    delay: read the body, wait `seconds`, then process and answer normally.
+    delay: read the body, wait `seconds`, then process and answer normally. The work is done even
+        if the client timed out meanwhile (a TUS PATCH still appends: FACTS §7); requests to the
+        same TUS upload wait for it, as tus-server's upload lock makes them.
     drop_response: process the request, then close without answering (the answer is lost).
     """
 
@@ -119,6 +158,7 @@ class TusUpload:
     cache_control: str
     upsert: bool
     data: bytearray = field(default_factory=bytearray)
+    finished: bool = False  # kept afterwards, as the file backend does: HEAD gives the full offset
 
 
 class Reply(Exception):
@@ -136,24 +176,40 @@ def storage_error(status_code: str, error: str, message: str, http_status: int =
     return Reply(http_status, {"statusCode": status_code, "error": error, "message": message})
 
 
+def tus_error(status: int, text: str) -> Reply:
+    """tus-server's error shape: the true status, a text/plain body."""
+    return Reply(status, text.encode(), {"Tus-Resumable": "1.0.0", "Content-Type": "text/plain"})
+
+
+def bucket_not_found() -> Reply:
+    return storage_error("404", "Bucket not found", "Bucket not found")
+
+
 class FakeSupabase:
     def __init__(
         self,
-        service_key: str = DEFAULT_KEY,
+        service_key: str | None = None,
         *,
         buckets: dict[str, Bucket] | None = None,
         global_limit: int | None = None,
+        gateway: bool = True,
+        jwt_secret: str | None = None,
     ) -> None:
-        self.service_key = service_key
+        self.clock_offset = 0.0  # tests move time forward to expire signed URLs
+        self.jwt_secret = jwt_secret or fake_jwt.b64url(uuid.uuid4().bytes + uuid.uuid4().bytes)
+        # A string given here is accepted exactly as it is, JWT or not, as the service-role key.
+        self.service_key = service_key if service_key is not None else self.key(SERVICE_ROLE)
+        self.gateway = gateway  # hosted Supabase checks `apikey` in front of storage-api
         self.buckets = buckets if buckets is not None else platform_buckets()
         self.global_limit = global_limit  # the project's upload limit, below bucket limits
         self.objects: dict[tuple[str, str], StoredFile] = {}
         self.uploads: dict[str, TusUpload] = {}
         self.requests: list[Recorded] = []
-        self.clock_offset = 0.0  # tests move time forward to expire signed URLs
         self._faults: list[Fault] = []
-        self._secret = uuid.uuid4().bytes
         self._lock = threading.Lock()
+        self._upload_locks: dict[str, threading.Lock] = {}
+        self._down = threading.Event()
+        self._comeback: threading.Timer | None = None
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -177,6 +233,8 @@ class FakeSupabase:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._comeback is not None:
+            self._comeback.cancel()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -202,10 +260,49 @@ class FakeSupabase:
     def put_object(self, bucket: str, name: str, data: bytes, content_type: str) -> None:
         """Seed an object directly (no request recorded)."""
         with self._lock:
-            self.objects[(bucket, name)] = StoredFile(data, content_type, "max-age=3600", str(uuid.uuid4()), "standard")
+            self.objects[(bucket, name)] = StoredFile(
+                data, content_type, "max-age=3600", str(uuid.uuid4()), "standard", last_modified=self.now()
+            )
 
     def now(self) -> float:
         return time.time() + self.clock_offset
+
+    def key(self, role: str, *, secret: str | None = None, expires_in: int = KEY_LIFETIME) -> str:
+        """An API key as Supabase mints them: HS256 {role, iss, iat, exp}, under `secret` (default ours)."""
+        iat = int(self.now())
+        claims = {"role": role, "iss": "supabase", "iat": iat, "exp": iat + expires_in}
+        return fake_jwt.encode(claims, secret or self.jwt_secret)
+
+    def accepts_apikey(self, apikey: str) -> bool:
+        """The gateway's check: the configured service key, or any key signed with our secret."""
+        return apikey == self.service_key or fake_jwt.signed_by(apikey, self.jwt_secret)
+
+    # -- outages: the proxy stays, the server behind it goes --------------------------------------
+
+    @property
+    def is_down(self) -> bool:
+        return self._down.is_set()
+
+    def down(self) -> None:
+        """From now on every request gets the proxy's 502 (an HTML page) until `up()`."""
+        self._cancel_comeback()
+        self._down.set()
+
+    def up(self) -> None:
+        self._cancel_comeback()
+        self._down.clear()
+
+    def restart(self, seconds: float) -> None:
+        """Go down now and come back after `seconds`, on a timer; returns at once. State survives."""
+        self.down()
+        self._comeback = threading.Timer(seconds, self._down.clear)
+        self._comeback.daemon = True
+        self._comeback.start()
+
+    def _cancel_comeback(self) -> None:
+        if self._comeback is not None:
+            self._comeback.cancel()
+            self._comeback = None
 
     # -- internals used by the handler ----------------------------------------------------------
 
@@ -226,22 +323,26 @@ class FakeSupabase:
         with self._lock:
             self.requests.append(recorded)
 
-    def _sign_token(self, bucket: str, name: str, expires_in: int) -> str:
-        claims = json.dumps({"url": f"{bucket}/{name}", "exp": int(self.now()) + expires_in}).encode()
-        body = base64.urlsafe_b64encode(claims).rstrip(b"=")
-        mac = base64.urlsafe_b64encode(hmac.new(self._secret, body, hashlib.sha256).digest()).rstrip(b"=")
-        return f"{body.decode()}.{mac.decode()}"
+    def _upload_lock(self, path: str) -> AbstractContextManager[Any]:
+        """One request at a time per TUS upload (tus-server locks the upload while it works)."""
+        upload_id = path[len(TUS_PATH) :].strip("/") if path.startswith(TUS_PATH) else ""
+        if not upload_id:
+            return nullcontext()
+        with self._lock:
+            return self._upload_locks.setdefault(upload_id, threading.Lock())
 
-    def _check_token(self, token: str, bucket: str, name: str) -> None:
-        body, _, mac = token.encode().partition(b".")
-        expected = base64.urlsafe_b64encode(hmac.new(self._secret, body, hashlib.sha256).digest()).rstrip(b"=")
-        if not hmac.compare_digest(mac, expected):
-            raise storage_error("400", "InvalidJWT", "invalid signature")
-        claims = json.loads(base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4)))
-        if claims["exp"] <= self.now():
-            raise storage_error("400", "InvalidJWT", "jwt expired")
-        if claims["url"] != f"{bucket}/{name}":
+    def _sign_token(self, bucket: str, name: str, expires_in: int) -> str:
+        iat = int(self.now())
+        return fake_jwt.encode({"url": f"{bucket}/{name}", "iat": iat, "exp": iat + expires_in}, self.jwt_secret)
+
+    def _check_token(self, token: str, bucket: str, name: str) -> dict[str, Any]:
+        try:
+            claims = fake_jwt.decode(token, self.jwt_secret, now=self.now())
+        except fake_jwt.JwtError as error:
+            raise storage_error("400", "InvalidJWT", error.message) from None
+        if claims.get("url") != f"{bucket}/{name}":
             raise storage_error("400", "InvalidSignature", "The url do not match the signature")
+        return claims
 
 
 class _Server(ThreadingHTTPServer):
@@ -254,6 +355,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSupabase
     protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections
+    role = SERVICE_ROLE  # the role of the request being answered (set by `_role`)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -270,6 +372,13 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(split.path)
         query = {k: v[0] for k, v in parse_qs(split.query).items()}
         recorded = Recorded(self.command, path, query, {k.lower(): v for k, v in self.headers.items()})
+        self.role = SERVICE_ROLE
+        if self.fake.is_down:  # the proxy reads the request, finds no server behind it
+            recorded.body_size = len(self._read_body())
+            recorded.fault = "down"
+            self.fake._record(recorded)
+            self._send(502, BAD_GATEWAY, {"Content-Type": "text/html"})
+            return
         fault = self.fake._take_fault(self.command, path)
         if fault is not None:
             recorded.fault = fault.kind
@@ -281,20 +390,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self._read_body()
         recorded.body_size = len(body)
-        self.fake._record(recorded)
         if fault is not None and fault.kind == "status":
+            self.fake._record(recorded)
             default = {"statusCode": str(fault.status), "error": "injected", "message": "injected failure"}
             self._send(fault.status, fault.body if fault.body is not None else default)
             return
-        if fault is not None and fault.kind in ("stall", "delay"):
+        if fault is not None and fault.kind == "stall":
+            self.fake._record(recorded)
             self.fake._stopping.wait(fault.seconds)
-            if fault.kind == "stall":
-                self._reset()
+            self._reset()
+            return
+        with self.fake._upload_lock(path):
+            self.fake._record(recorded)  # inside the lock: once seen, later requests queue behind it
+            if fault is not None and fault.kind == "delay":
+                self.fake._stopping.wait(fault.seconds)
+            if self.fake.is_down:  # the server went away while this request waited: no work done
+                self._send(502, BAD_GATEWAY, {"Content-Type": "text/html"})
                 return
-        try:
-            status, payload, headers = self._route(path, query, body, recorded)
-        except Reply as reply:
-            status, payload, headers = reply.status, reply.body, reply.headers
+            try:
+                status, payload, headers = self._route(path, query, body, recorded)
+            except Reply as reply:
+                status, payload, headers = reply.status, reply.body, reply.headers
         if fault is not None and fault.kind == "drop_response":
             self._reset()
             return
@@ -306,24 +422,23 @@ class _Handler(BaseHTTPRequestHandler):
             raise Reply(404, {"message": "no Route matched with those values"})
         route = path[len(prefix) :]
         method = self.command
+        # Open routes: a signed URL carries its own token, public buckets need none, nor TUS preflight.
         if route.startswith("object/sign/") and method == "GET":
             bucket, name = _split(route[len("object/sign/") :])
             return self._download_signed(bucket, name, query.get("token", ""))
         if route.startswith("object/public/") and method == "GET":
             bucket, name = _split(route[len("object/public/") :])
             return self._download_public(bucket, name)
+        if route.startswith("upload/resumable") and method == "OPTIONS":
+            return 204, b"", {"Tus-Resumable": "1.0.0", "Tus-Version": "1.0.0",
+                              "Tus-Extension": TUS_EXTENSIONS, "Tus-Max-Size": str(TUS_MAX_SIZE)}  # fmt: skip
+        self._gateway()
         if route.startswith("upload/resumable"):
-            try:
-                self._authorize()
-                return self._tus(route[len("upload/resumable") :].strip("/"), body, rec)
-            except Reply as reply:
-                # TUS answers carry real HTTP statuses; storage errors keep their JSON body.
-                if isinstance(reply.body, dict) and "statusCode" in reply.body:
-                    raise Reply(int(reply.body["statusCode"]), reply.body, {"Tus-Resumable": "1.0.0"}) from None
-                raise
-        self._authorize()
-        if route.startswith("bucket/") and method == "GET":
-            return self._bucket_info(route[len("bucket/") :].strip("/"))
+            return self._tus_route(route[len("upload/resumable") :].strip("/"), body, rec)
+        self._role()
+        if route.startswith("bucket/") and method in ("GET", "DELETE"):
+            name = route[len("bucket/") :].strip("/")
+            return self._bucket_info(name) if method == "GET" else self._delete_bucket(name)
         if route.startswith("object/sign/") and method == "POST":
             bucket, name = _split(route[len("object/sign/") :])
             return self._sign(bucket, name, body)
@@ -331,6 +446,8 @@ class _Handler(BaseHTTPRequestHandler):
             target = route[len("object/") :]
             if method == "DELETE" and "/" not in target.strip("/"):
                 return self._delete(target.strip("/"), body)
+            if method == "GET" and target.startswith("authenticated/"):
+                target = target[len("authenticated/") :]
             bucket, name = _split(target)
             if method in ("POST", "PUT"):
                 return self._upload(bucket, name, body, rec, upsert=method == "PUT" or self._upsert())
@@ -338,29 +455,45 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._download(bucket, name)
         raise Reply(404, {"statusCode": "404", "error": "not_found", "message": "Route not found"})
 
-    # -- auth -----------------------------------------------------------------------------------
+    # -- auth: the gateway's apikey, then storage-api's JWT --------------------------------------
 
-    def _authorize(self) -> None:
+    def _gateway(self) -> None:
+        if not self.fake.gateway:
+            return  # storage-api alone ignores `apikey`
         apikey = self.headers.get("apikey")
         if apikey is None:
-            raise Reply(401, {"message": "No API key found in request"})  # the gateway's answer
-        if apikey != self.fake.service_key:
+            raise Reply(401, {"message": "No API key found in request"})
+        if not self.fake.accepts_apikey(apikey):
             raise Reply(401, {"message": "Invalid API key"})
+
+    def _role(self, *, header_schema: bool = True) -> str:
+        """The bearer's role; storage-api's refusal otherwise. TUS routes have no header schema."""
         authorization = self.headers.get("authorization")
-        if authorization is None:
+        if authorization is None and header_schema:
             raise storage_error("400", "Error", "headers must have required property 'authorization'")
-        if authorization != f"Bearer {self.fake.service_key}":
-            raise storage_error("403", "Unauthorized", "invalid signature")
+        token = BEARER.sub("", authorization or "")
+        if token == self.fake.service_key:
+            self.role = SERVICE_ROLE
+        else:
+            try:
+                claims = fake_jwt.decode(token, self.fake.jwt_secret, now=self.fake.now())
+            except fake_jwt.JwtError as error:
+                raise storage_error("403", "Unauthorized", error.message) from None
+            self.role = str(claims.get("role", "anon"))
+        return self.role
 
     def _upsert(self) -> bool:
         return (self.headers.get("x-upsert") or "").lower() == "true"
 
-    # -- objects --------------------------------------------------------------------------------
+    # -- buckets --------------------------------------------------------------------------------
 
-    def _bucket(self, name: str) -> Bucket:
+    def _bucket(self, name: str, *, write: bool = False) -> Bucket:
+        """The bucket as the request's role sees it: RLS hides private buckets from other roles."""
         bucket = self.fake.buckets.get(name)
-        if bucket is None:
-            raise storage_error("404", "Bucket not found", "Bucket not found")
+        if bucket is None or (self.role != SERVICE_ROLE and not bucket.public):
+            raise bucket_not_found()
+        if write and self.role != SERVICE_ROLE:
+            raise storage_error("403", "Unauthorized", "new row violates row-level security policy")
         return bucket
 
     def _bucket_info(self, name: str) -> tuple[int, Any, dict]:
@@ -372,12 +505,26 @@ class _Handler(BaseHTTPRequestHandler):
             "created_at": created, "updated_at": created,
         }, {}  # fmt: skip
 
+    def _delete_bucket(self, name: str) -> tuple[int, Any, dict]:
+        if self.role != SERVICE_ROLE or name not in self.fake.buckets:
+            raise bucket_not_found()
+        with self.fake._lock:
+            if any(bucket == name for bucket, _ in self.fake.objects):
+                raise storage_error("409", "InvalidRequest", "The bucket you tried to delete is not empty")
+            del self.fake.buckets[name]
+        return 200, {"message": "Successfully deleted"}, {}
+
+    def _limit(self, bucket: Bucket) -> int:
+        """Effective limit: min(bucket limit, project global limit, server limit) (FACTS §3)."""
+        return min(n for n in (bucket.max_bytes, self.fake.global_limit, TUS_MAX_SIZE) if n is not None)
+
     def _check_limits(self, bucket: Bucket, size: int, content_type: str) -> None:
-        limit = min(bucket.max_bytes, self.fake.global_limit or bucket.max_bytes)
-        if size > limit:
+        if size > self._limit(bucket):
             raise storage_error("413", "Payload too large", "The object exceeded the maximum allowed size")
         if not bucket.allows(content_type):
             raise storage_error("415", "invalid_mime_type", f"mime type {content_type} is not supported")
+
+    # -- objects --------------------------------------------------------------------------------
 
     def _upload(
         self, bucket_name: str, name: str, body: bytes, rec: Recorded, *, upsert: bool
@@ -396,7 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = content_type_header or "text/plain;charset=UTF-8"
             cache = self.headers.get("cache-control", "3600")
         rec.cache_control = cache
-        bucket = self._bucket(bucket_name)
+        bucket = self._bucket(bucket_name, write=True)
         self._check_limits(bucket, len(data), content_type)
         return 200, self._store(bucket_name, name, data, content_type, cache, upsert, "standard"), {}
 
@@ -404,11 +551,14 @@ class _Handler(BaseHTTPRequestHandler):
         self, bucket: str, name: str, data: bytes, content_type: str, cache: str, upsert: bool, via: str
     ) -> dict[str, str]:
         with self.fake._lock:
-            if (bucket, name) in self.fake.objects and not upsert:
+            existing = self.fake.objects.get((bucket, name))
+            if existing is not None and not upsert:
                 raise storage_error("409", "Duplicate", "The resource already exists")
-            object_id = str(uuid.uuid4())
+            object_id = existing.id if existing is not None else str(uuid.uuid4())
+            version = existing.version + 1 if existing is not None else 1
             cache_control = f"max-age={cache}" if cache.isdigit() else cache
-            self.fake.objects[(bucket, name)] = StoredFile(data, content_type, cache_control, object_id, via)  # type: ignore[arg-type]
+            stored = StoredFile(data, content_type, cache_control, object_id, via, version, self.fake.now())  # type: ignore[arg-type]
+            self.fake.objects[(bucket, name)] = stored
         return {"Key": f"{bucket}/{name}", "Id": object_id}
 
     def _existing(self, bucket: str, name: str) -> StoredFile:
@@ -421,7 +571,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _sign(self, bucket: str, name: str, body: bytes) -> tuple[int, Any, dict]:
         try:
             expires_in = int(json.loads(body or b"{}").get("expiresIn"))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError):
             raise storage_error("400", "Error", "body must have required property 'expiresIn'") from None
         if expires_in < 1:
             raise storage_error("400", "Error", "body/expiresIn must be >= 1")
@@ -432,28 +582,40 @@ class _Handler(BaseHTTPRequestHandler):
     def _download_signed(self, bucket: str, name: str, token: str) -> tuple[int, Any, dict]:
         if not token:
             raise storage_error("400", "Error", "querystring must have required property 'token'")
-        self.fake._check_token(token, bucket, name)
-        return self._serve(self._existing(bucket, name))
+        claims = self.fake._check_token(token, bucket, name)
+        return self._serve(self._existing(bucket, name), expires=claims["exp"])
 
     def _download_public(self, bucket: str, name: str) -> tuple[int, Any, dict]:
         if not self._bucket(bucket).public:
-            raise storage_error("404", "Bucket not found", "Bucket not found")
+            raise bucket_not_found()
         return self._serve(self._existing(bucket, name))
 
     def _download(self, bucket: str, name: str) -> tuple[int, Any, dict]:
         return self._serve(self._existing(bucket, name))
 
     @staticmethod
-    def _serve(stored: StoredFile) -> tuple[int, Any, dict]:
-        return 200, stored.data, {"Content-Type": stored.content_type, "Cache-Control": stored.cache_control}
+    def _serve(stored: StoredFile, *, expires: float | None = None) -> tuple[int, Any, dict]:
+        """The object; a signed GET says when its token expires instead of how long to cache."""
+        headers = {
+            "Content-Type": stored.content_type,
+            "ETag": stored.etag,
+            "Last-Modified": formatdate(stored.last_modified, usegmt=True),
+        }
+        if expires is None:
+            headers["Cache-Control"] = stored.cache_control
+        else:
+            headers["Expires"] = formatdate(expires, usegmt=True)
+        return 200, stored.data, headers
 
     def _delete(self, bucket: str, body: bytes) -> tuple[int, Any, dict]:
         self._bucket(bucket)
         try:
-            prefixes = json.loads(body)["prefixes"]
+            prefixes = json.loads(body or b"{}")["prefixes"]
         except (ValueError, KeyError, TypeError):
             raise storage_error("400", "Error", "body must have required property 'prefixes'") from None
         deleted = []
+        if self.role != SERVICE_ROLE:
+            return 200, deleted, {}  # RLS lets other roles see no rows to delete
         with self.fake._lock:
             for name in prefixes:
                 stored = self.fake.objects.pop((bucket, name), None)
@@ -463,66 +625,104 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- TUS resumable uploads ------------------------------------------------------------------
 
-    def _tus(self, upload_id: str, body: bytes, rec: Recorded) -> tuple[int, Any, dict]:
+    def _tus_route(self, upload_id: str, body: bytes, rec: Recorded) -> tuple[int, Any, dict]:
         tus = {"Tus-Resumable": "1.0.0"}
+        try:
+            self._role(header_schema=False)
+        except Reply as reply:  # bad auth on TUS: HTTP 400 and JSON, unlike every other TUS error
+            message = reply.body["message"]
+            raise Reply(400, {"statusCode": "403", "code": "AccessDenied", "error": "Unauthorized",
+                              "message": message}, tus) from None  # fmt: skip
+        try:
+            return self._tus(upload_id, body, rec, tus)
+        except Reply as reply:
+            if isinstance(reply.body, dict) and "statusCode" in reply.body:  # storage errors: true status, text
+                raise tus_error(int(reply.body["statusCode"]), reply.body["message"]) from None
+            raise
+
+    def _tus(self, upload_id: str, body: bytes, rec: Recorded, tus: dict[str, str]) -> tuple[int, Any, dict]:
         method = self.command
-        if method == "OPTIONS":
-            return 204, b"", {**tus, "Tus-Version": "1.0.0", "Tus-Extension": "creation,termination"}
         if self.headers.get("tus-resumable") != "1.0.0":
-            raise Reply(412, b"Tus-Resumable header missing", tus)
+            raise tus_error(412, "Unsupported version\n")
         if method == "POST" and not upload_id:
-            return self._tus_create(rec, tus)
+            return self._tus_create(body, rec, tus)
         upload = self.fake.uploads.get(upload_id)
         if upload is None:
-            raise Reply(404, b"Upload not found", tus)
+            raise tus_error(404, "The file for this url was not found\n")
         if method == "HEAD":
             return 200, b"", {**tus, "Upload-Offset": str(len(upload.data)),
                               "Upload-Length": str(upload.length), "Cache-Control": "no-store"}  # fmt: skip
+        self._bucket(upload.bucket, write=True)
         if method == "PATCH":
-            return self._tus_patch(upload_id, upload, body, tus)
+            return self._tus_patch(upload, body, tus)
         if method == "DELETE":
             self.fake.uploads.pop(upload_id, None)
             return 204, b"", tus
-        raise Reply(405, b"Method not allowed", tus)
+        raise tus_error(405, "Method not allowed\n")
 
-    def _tus_create(self, rec: Recorded, tus: dict[str, str]) -> tuple[int, Any, dict]:
+    def _tus_create(self, body: bytes, rec: Recorded, tus: dict[str, str]) -> tuple[int, Any, dict]:
         metadata = _parse_tus_metadata(self.headers.get("upload-metadata", ""))
         rec.tus_metadata = metadata
         rec.cache_control = metadata.get("cacheControl")
         try:
             length = int(self.headers["upload-length"])
         except (KeyError, ValueError):
-            raise storage_error("400", "InvalidRequest", "Upload-Length header required") from None
+            raise tus_error(400, "Upload-Length or Upload-Defer-Length header required\n") from None
         for key in ("bucketName", "objectName"):
             if not metadata.get(key):
                 raise storage_error("400", "InvalidRequest", f"metadata {key} is required")
         bucket_name, name = metadata["bucketName"], metadata["objectName"]
+        bucket = self._bucket(bucket_name, write=True)
+        if length > self._limit(bucket):
+            raise tus_error(413, "Maximum size exceeded\n")
         content_type = metadata.get("contentType", "application/octet-stream")
-        self._check_limits(self._bucket(bucket_name), length, content_type)
+        if not bucket.allows(content_type):
+            raise tus_error(415, f"mime type {content_type} is not supported")
         upsert = self._upsert()
         if (bucket_name, name) in self.fake.objects and not upsert:
-            raise storage_error("409", "Duplicate", "The resource already exists")
-        upload_id = uuid.uuid4().hex
-        self.fake.uploads[upload_id] = TusUpload(
-            bucket_name, name, length, content_type, metadata.get("cacheControl", "3600"), upsert
-        )
-        return 201, b"", {**tus, "Location": f"{self.fake.url}/storage/v1/upload/resumable/{upload_id}"}
+            raise tus_error(409, "The resource already exists")
+        upload_id = fake_jwt.b64url(f"{bucket_name}/{name}/{uuid.uuid4()}".encode())
+        upload = TusUpload(bucket_name, name, length, content_type, metadata.get("cacheControl", "3600"), upsert)
+        self.fake.uploads[upload_id] = upload
+        headers = {**tus, "Location": f"{self._tus_base()}/{upload_id}"}
+        with_upload = self.headers.get("content-type") == "application/offset+octet-stream"  # creation-with-upload
+        if length == 0 or (body and with_upload):  # an empty upload is complete on creation
+            headers.update(self._tus_append(upload, 0, body if with_upload else b"", tus)[2])
+        return 201, b"", headers
 
-    def _tus_patch(self, upload_id: str, upload: TusUpload, body: bytes, tus: dict) -> tuple[int, Any, dict]:
+    def _tus_base(self) -> str:
+        """Where uploads live, as the client reaches them: through the proxy's X-Forwarded-* if any."""
+        host = self.headers.get("x-forwarded-host")
+        if host is None:
+            host = self.fake.url.split("://", 1)[1]
+        else:
+            port = self.headers.get("x-forwarded-port")
+            if port and port not in ("80", "443"):
+                host = re.sub(r":\d+$", "", host) + f":{port}"
+        proto = self.headers.get("x-forwarded-proto")
+        proto = proto if proto in ("http", "https") else "http"
+        prefix = self.headers.get("x-forwarded-prefix", "/storage/v1").rstrip("/")
+        return f"{proto}://{host}{prefix}/upload/resumable"
+
+    def _tus_patch(self, upload: TusUpload, body: bytes, tus: dict) -> tuple[int, Any, dict]:
         if self.headers.get("content-type") != "application/offset+octet-stream":
-            raise Reply(415, b"Content-Type must be application/offset+octet-stream", tus)
-        offset = int(self.headers.get("upload-offset", "-1"))
+            raise tus_error(403, "Content-Type header required\n")
+        try:
+            offset = int(self.headers["upload-offset"])
+        except (KeyError, ValueError):
+            raise tus_error(403, "Upload-Offset header required\n") from None
+        return self._tus_append(upload, offset, body, tus)
+
+    def _tus_append(self, upload: TusUpload, offset: int, body: bytes, tus: dict) -> tuple[int, Any, dict]:
+        """Chunks of any size; the object is published when the last byte arrives."""
         if offset != len(upload.data):
-            raise Reply(409, f"Upload-Offset {offset} does not match {len(upload.data)}".encode(), tus)
+            raise tus_error(409, "Upload-Offset conflict\n")
         end = offset + len(body)
         if end > upload.length:
-            raise storage_error("413", "Payload too large", "The object exceeded the announced length")
-        if end < upload.length and len(body) != TUS_CHUNK:
-            # Supabase documents 6 MB chunks as required; hold clients to it.
-            raise storage_error("400", "InvalidChunkSize", f"chunks must be {TUS_CHUNK} bytes, got {len(body)}")
+            raise tus_error(413, "upload's size exceeded\n")
         upload.data.extend(body)
-        if end == upload.length:
-            self.fake.uploads.pop(upload_id, None)
+        if end == upload.length and not upload.finished:
+            upload.finished = True
             self._store(
                 upload.bucket, upload.name, bytes(upload.data), upload.content_type,
                 upload.cache_control, upload.upsert, "resumable",
