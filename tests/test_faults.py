@@ -69,10 +69,10 @@ class FailingOnBucket(LocalStorage):
         super().__init__(root)
         self.bucket = bucket
 
-    def upload(self, bucket, path, data, content_type):
+    def upload(self, bucket, path, data, content_type, *, deadline=None):
         if bucket == self.bucket:
             raise StorageError("upload failed: 503 Service Unavailable", status="503")
-        return super().upload(bucket, path, data, content_type)
+        return super().upload(bucket, path, data, content_type, deadline=deadline)
 
 
 def test_failed_main_upload_removes_the_thumbnail_already_stored(tiny_model, output_dir):

@@ -29,9 +29,9 @@ def test_no_gpu_fails_the_fitness_check(tiny_model):
 
 def test_storage_with_a_wrong_key_fails_the_fitness_check(tiny_model):
     with running() as fake:
-        good = SupabaseStorage(fake.url, fake.service_key, attempts=1, buckets=["videos-final", "scene-previews"])
-        bad = SupabaseStorage(fake.url, "not-the-service-key", attempts=1, buckets=["videos-final"])
-        missing = SupabaseStorage(fake.url, fake.service_key, attempts=1, buckets=["no-such-bucket"])
+        good = SupabaseStorage(fake.url, fake.service_key, attempts=1)
+        bad = SupabaseStorage(fake.url, "not-the-service-key", attempts=1)
+        missing = SupabaseStorage(fake.url, fake.service_key, attempts=1, buckets={"videos": "no-such-bucket"})
         checks_by_name(WorkerShape(good, tiny_model))["storage_accepts_credentials"]()  # passes
         for storage in (bad, missing):
             with pytest.raises(ConfigurationError, match="not usable"):

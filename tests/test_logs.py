@@ -22,7 +22,7 @@ CALLBACK_SECRET = "callback-hmac-secret-0123456789"
 class LeakyStorage(LocalStorage):
     """A backend whose error quotes its credential, as a careless client library might."""
 
-    def upload(self, bucket, path, data, content_type):
+    def upload(self, bucket, path, data, content_type, **options):
         raise StorageError(f"request with Authorization: Bearer {SERVICE_KEY} was refused", status="403")
 
 

@@ -50,7 +50,8 @@ def test_missing_model_directory_names_what_is_missing(tmp_path):
 
 def test_handler_exits_loudly_when_production_start_up_fails(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNPOD_", "SUPABASE_", "OURVIDZ_"))}
-    env.update(RUNPOD_ENDPOINT_ID="endpoint-1", OURVIDZ_MODEL="tiny", OURVIDZ_OUTPUT_DIR=str(tmp_path))
+    # Real weights named (and absent): storage is refused first, before any weight is looked for.
+    env.update(RUNPOD_ENDPOINT_ID="endpoint-1", OURVIDZ_MODEL="t2v-1.3b", OURVIDZ_OUTPUT_DIR=str(tmp_path))
     done = subprocess.run(
         [sys.executable, "handler.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )

@@ -43,3 +43,10 @@ def test_upload_replaces_atomically_and_download_reads_back(tmp_path):
     storage.remove("scene-previews", f"{USER}/videos/v/preview.jpg")
     with pytest.raises(ObjectNotFoundError):
         storage.download("scene-previews", f"{USER}/videos/v/preview.jpg")
+
+
+def test_stored_files_are_readable_by_others_like_any_file(tmp_path):
+    storage = LocalStorage(tmp_path)
+    storage.upload("scene-previews", f"{USER}/videos/v/preview.jpg", b"one", "image/jpeg")
+    mode = (tmp_path / "scene-previews" / USER / "videos" / "v" / "preview.jpg").stat().st_mode & 0o777
+    assert mode == 0o644

@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,12 +21,14 @@ from storage3.exceptions import StorageApiError
 from supabase import ClientOptions, create_client
 
 from conftest import make_job, make_settings
-from fake_supabase import MB, FakeSupabase, running
+from fake_supabase import MB, Bucket, FakeSupabase, running
+from ourvidz_worker import storage as storage_module
 from ourvidz_worker.config import Settings
 from ourvidz_worker.errors import AssetRejectedError, ConfigurationError, StorageError
 from ourvidz_worker.models import LoadedModel
 from ourvidz_worker.pipeline import VideoGenerator
 from ourvidz_worker.service import Worker
+from ourvidz_worker.storage import BucketRule
 from ourvidz_worker.storage.supabase import TUS_CHUNK_SIZE, SupabaseStorage
 
 USER = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
@@ -52,9 +57,17 @@ def fake() -> Iterator[FakeSupabase]:
         yield server
 
 
+def connected(settings: Settings, fake: FakeSupabase) -> SupabaseStorage:
+    """A backend as start-up leaves it: the buckets' rules read from the server (the reads forgotten)."""
+    backend = SupabaseStorage.from_settings(settings)
+    backend.connect()
+    fake.requests.clear()
+    return backend
+
+
 @pytest.fixture
 def storage(fake: FakeSupabase) -> Iterator[SupabaseStorage]:
-    backend = SupabaseStorage.from_settings(supabase_settings(fake))
+    backend = connected(supabase_settings(fake), fake)
     yield backend
     backend.close()
 
@@ -62,7 +75,7 @@ def storage(fake: FakeSupabase) -> Iterator[SupabaseStorage]:
 @pytest.fixture
 def supabase_worker(fake: FakeSupabase, tiny_model: LoadedModel) -> Worker:
     settings = supabase_settings(fake)
-    return Worker(settings, VideoGenerator(tiny_model), SupabaseStorage.from_settings(settings))
+    return Worker(settings, VideoGenerator(tiny_model), connected(settings, fake))
 
 
 def big_video(size: int = 20 * MB) -> bytes:
@@ -126,7 +139,8 @@ def test_rerunning_a_job_overwrites_leaving_one_object_per_asset(fake: FakeSupab
     assert first["status"] == second["status"] == "completed", second
     assert set(fake.objects) == {(a["bucket"], a["path"]) for a in second["assets"]}
     assert len(fake.objects) == 2
-    assert all(fake.objects[key].id != first_ids[key] for key in first_ids)  # replaced, not kept
+    # Replaced in place, as storage-api upserts: the same object, a new version.
+    assert all(fake.objects[key].id == first_ids[key] and fake.objects[key].version == 2 for key in first_ids)
     for asset in second["assets"]:
         assert download(asset["url"]).content == fake.objects[(asset["bucket"], asset["path"])].data
 
@@ -137,30 +151,91 @@ def test_rerunning_a_job_overwrites_leaving_one_object_per_asset(fake: FakeSupab
         client.storage.from_(bucket).upload(path, JPEG, file_options={"content-type": "image/jpeg"})
 
 
-def test_job_fails_and_leaves_no_asset_when_the_video_upload_keeps_failing(fake: FakeSupabase, supabase_worker: Worker):
-    fake.inject("status", status=503, times=100, path="video.mp4")
-    result = supabase_worker.run(make_job("video"))
+def test_job_fails_and_leaves_no_asset_when_the_video_upload_keeps_failing(fake: FakeSupabase, tiny_model):
+    # Denoising must end within 4 s (a tiny job takes well under one, even on a busy machine); the
+    # video then retries a refusing storage until the job's 12 s are up.
+    settings = supabase_settings(fake, job_timeout=12.0, delivery_reserve=8.0)
+    worker = Worker(settings, VideoGenerator(tiny_model), connected(settings, fake))
+    fake.inject("status", status=503, times=10_000, path="video.mp4")
+    result = worker.run(make_job("video"))
 
     assert result["status"] == "failed"
     assert result["errorCode"] == "storage_error"
-    assert "503" in result["errorMessage"] and "after 3 attempts" in result["errorMessage"]
-    assert len([r for r in fake.seen("POST") if r.path.endswith("video.mp4")]) == 3
+    assert "503" in result["errorMessage"] and "of storage being unreachable" in result["errorMessage"]
+    assert len([r for r in fake.seen("POST") if r.path.endswith("video.mp4")]) > settings.supabase_attempts
     # The thumbnail went up first, then was removed again.
     assert fake.seen("POST", "thumbnail.jpg")
     assert fake.seen("DELETE", "/object/video-thumbnails")
-    assert fake.objects == {}
+    assert fake.objects == {} and result["leftoverObjects"] == []
 
 
 def test_job_fails_cleanly_when_storage_stays_too_slow(fake: FakeSupabase, tiny_model: LoadedModel):
     settings = supabase_settings(fake, supabase_timeout=0.3, supabase_attempts=2)
-    worker = Worker(settings, VideoGenerator(tiny_model), SupabaseStorage.from_settings(settings))
-    fake.inject("stall", seconds=1.0, times=100, path="video.mp4")
+    worker = Worker(settings, VideoGenerator(tiny_model), connected(settings, fake))
+    fake.inject("stall", seconds=3.0, times=100, path="thumbnail.jpg")  # a small asset: the short budget
     result = worker.run(make_job("video"))
 
     assert result["status"] == "failed"
     assert result["errorCode"] == "storage_error"
     assert "timed out after 2 attempts" in result["errorMessage"]
     assert fake.objects == {}
+
+
+class RestartingAfterFirstUpload(SupabaseStorage):
+    """Restarts the server (down for `seconds`) as soon as the job's first asset is stored."""
+
+    def __init__(self, *args, fake: FakeSupabase, seconds: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fake, self.seconds, self.uploads = fake, seconds, 0
+
+    def upload(self, *args, **kwargs):
+        stored = super().upload(*args, **kwargs)
+        self.uploads += 1
+        if self.uploads == 1:
+            self.fake.restart(self.seconds)
+        return stored
+
+
+def restarting_worker(fake: FakeSupabase, tiny_model: LoadedModel, seconds: float, **overrides) -> Worker:
+    settings = supabase_settings(fake, **overrides)
+    storage = RestartingAfterFirstUpload(
+        fake.url, fake.service_key, fake=fake, seconds=seconds, timeout=1.0, attempts=3, backoff=0.05
+    )
+    storage.connect()
+    return Worker(settings, VideoGenerator(tiny_model), storage)
+
+
+def test_a_finished_video_survives_a_storage_restart(fake: FakeSupabase, tiny_model: LoadedModel):
+    # The server is away for 3 s, longer than the 3 attempts a small asset gets (about 0.2 s of
+    # backoff here): the video keeps trying until the job's deadline and gets through.
+    worker = restarting_worker(fake, tiny_model, seconds=3.0)
+    result = worker.run(make_job("video"))
+    assert result["status"] == "completed", result
+    video_posts = [r for r in fake.seen("POST", "/object/videos-final/")]
+    assert len(video_posts) > 3 and {r.fault for r in video_posts[:-1]} == {"down"}
+    assert download(result["outputUrl"]).content == fake.objects[(result["assets"][-1]["bucket"],
+                                                                   result["assets"][-1]["path"])].data  # fmt: skip
+
+
+def test_objects_a_failed_job_cannot_remove_are_reported_and_a_rerun_overwrites_them(
+    fake: FakeSupabase, tiny_model: LoadedModel
+):
+    # Storage goes down for good after the thumbnail: the video gives up at the deadline and the
+    # thumbnail cannot be removed either. The result names it for the finalizer.
+    worker = restarting_worker(fake, tiny_model, seconds=3600.0, job_timeout=12.0, delivery_reserve=8.0)
+    job = make_job("video")
+    result = worker.run(job)
+    assert result["status"] == "failed" and result["errorCode"] == "storage_error"
+    assert "of storage being unreachable" in result["errorMessage"]
+    (left,) = result["leftoverObjects"]
+    assert left == {"bucket": "video-thumbnails", "path": f"{job['userId']}/videos/{job['videoId']}/thumbnail.jpg"}
+    assert set(fake.objects) == {(left["bucket"], left["path"])}
+
+    fake.up()
+    worker.storage.uploads = 2  # no more restarts
+    again = worker.run(job)
+    assert again["status"] == "completed", again
+    assert set(fake.objects) == {(a["bucket"], a["path"]) for a in again["assets"]}  # the leftover overwritten
 
 
 # -- standard uploads: retries and errors -------------------------------------------------------
@@ -240,6 +315,17 @@ def test_server_side_limits_surface_as_asset_rejected_without_retry(fake: FakeSu
     assert (caught.value.status, caught.value.storage_code) == ("413", "Payload too large")
     assert caught.value.code == "asset_rejected"
     assert len(fake.requests) == 1
+
+
+def test_the_deadline_bounds_a_main_asset_and_the_error_says_how_long_storage_was_away(
+    fake: FakeSupabase, storage: SupabaseStorage
+):
+    fake.down()
+    with pytest.raises(StorageError) as caught:
+        storage.upload(*THUMB, JPEG, "image/jpeg", deadline=time.monotonic() + 2.0)
+    assert caught.value.status == "502"
+    assert len(fake.seen("POST")) > storage.attempts  # past the small assets' budget, up to the deadline
+    assert re.search(r"over \d+ s of storage being unreachable", caught.value.message)
 
 
 @pytest.mark.parametrize(
@@ -387,6 +473,39 @@ def test_tus_object_is_invisible_until_complete_and_a_failed_upload_is_terminate
     assert fake.uploads == {}
 
 
+def test_tus_resumes_after_a_server_restart_in_the_middle(fake: FakeSupabase, storage: SupabaseStorage):
+    data = big_video(19 * MB)
+
+    def restart_after_first_chunk() -> None:
+        while not [r for r in fake.seen("PATCH") if r.fault is None]:
+            time.sleep(0.01)
+        fake.restart(2.0)
+
+    watcher = threading.Thread(target=restart_after_first_chunk, daemon=True)
+    watcher.start()
+    stored = storage.upload(*VIDEO, data, "video/mp4", deadline=time.monotonic() + 120)
+    watcher.join(timeout=60)
+
+    assert len(fake.seen("POST", "/upload/resumable")) == 1  # the same upload, resumed from its offset
+    assert any(r.fault == "down" for r in fake.requests)
+    assert fake.objects[VIDEO].data == data and download(stored.url).content == data
+
+
+def test_a_patch_the_client_gave_up_on_still_lands_and_the_upload_continues(fake: FakeSupabase):
+    # The server takes 2 s over the second chunk; the client's 0.3 s timeout abandons it and the
+    # server finishes it anyway (requests to the upload queue behind it meanwhile). Resending the
+    # chunk at the old offset would get 409: the client asks the offset first and goes on from
+    # there. A main asset: retried until its deadline.
+    backend = connected(supabase_settings(fake, supabase_timeout=0.3, supabase_min_upload_rate=1000 * MB), fake)
+    fake.inject("delay", method="PATCH", skip=1, seconds=2.0)
+    data = big_video(13 * MB)
+    backend.upload(*VIDEO, data, "video/mp4", deadline=time.monotonic() + 120)
+
+    six = TUS_CHUNK_SIZE
+    assert tus_patches(fake) == [(0, six, None), (six, six, "delay"), (2 * six, MB, None)]
+    assert fake.seen("HEAD") and fake.objects[VIDEO].data == data
+
+
 def test_tus_over_the_server_limit_is_rejected_at_creation(fake: FakeSupabase, storage: SupabaseStorage):
     fake.global_limit = 10 * MB
     with pytest.raises(AssetRejectedError) as caught:
@@ -408,6 +527,7 @@ def test_tus_rerun_overwrites(fake: FakeSupabase, storage: SupabaseStorage):
 
 def test_startup_check_accepts_the_platform_buckets(fake: FakeSupabase, storage: SupabaseStorage):
     storage.check()
+    assert storage.rules.by_bucket["videos-final"] == BucketRule(100 * MB, ("video/mp4", "video/webm"))
     checked = {r.path.rsplit("/", 1)[-1] for r in fake.seen("GET", "/storage/v1/bucket/")}
     assert checked == {"videos-final", "video-thumbnails", "scene-previews", "character-images"}
 
@@ -421,3 +541,53 @@ def test_startup_check_fails_on_a_missing_bucket_or_a_rejected_key(fake: FakeSup
     with pytest.raises(ConfigurationError, match="Invalid API key") as caught:
         backend.check()
     assert "sb-wrong-key-42" not in str(caught.value)
+
+
+def test_start_up_refuses_buckets_that_cannot_take_the_workers_files(fake: FakeSupabase):
+    fake.buckets["videos-final"] = Bucket(1000, ("video/mp4",))
+    fake.buckets["video-thumbnails"] = Bucket(5 * MB, ("text/plain",))
+    with pytest.raises(ConfigurationError) as caught:
+        SupabaseStorage.from_settings(supabase_settings(fake)).connect()
+    message = caught.value.message
+    assert "bucket 'videos-final' (videos) allows at most 1000 bytes; the worker needs at least 26214400" in message
+    assert "bucket 'video-thumbnails' (thumbnails) allows text/plain, not image/jpeg" in message
+    assert not fake.seen("POST")  # nothing was written to find out
+
+
+def test_a_renamed_bucket_is_checked_under_its_own_name(fake: FakeSupabase):
+    fake.buckets["final-cuts"] = Bucket(2000, ("video/mp4",))
+    with pytest.raises(ConfigurationError, match=r"bucket 'final-cuts' \(videos\) allows at most 2000 bytes"):
+        SupabaseStorage.from_settings(supabase_settings(fake, bucket_videos="final-cuts")).connect()
+
+
+def test_a_job_is_checked_against_the_servers_limits_before_its_first_upload(
+    fake: FakeSupabase, tiny_model: LoadedModel, monkeypatch: pytest.MonkeyPatch
+):
+    # A limit the start-up floor would refuse, let through here to reach the per-job check.
+    monkeypatch.setitem(storage_module.MIN_BUCKET_BYTES, "videos", 0)
+    fake.buckets["videos-final"] = Bucket(1000, ("video/mp4",))
+    settings = supabase_settings(fake)
+    worker = Worker(settings, VideoGenerator(tiny_model), connected(settings, fake))
+    result = worker.run(make_job("video"))
+    assert result["status"] == "failed" and result["errorCode"] == "asset_rejected"
+    assert re.search(r"bucket 'videos-final' allows at most 1000 bytes, the video is \d+", result["errorMessage"])
+    assert fake.requests == [] and fake.objects == {}  # not even the thumbnail was sent
+
+
+def test_a_key_that_is_not_the_service_role_key_is_named_at_start_up(fake: FakeSupabase):
+    anon = fake.key("anon")
+    with pytest.raises(ConfigurationError, match=r"not the service-role key \(its role is 'anon'\)") as caught:
+        SupabaseStorage.from_settings(supabase_settings(fake, supabase_service_key=anon)).connect()
+    assert anon not in str(caught.value) and fake.requests == []
+
+
+@pytest.mark.parametrize(("gateway", "answer"), [(True, "Invalid API key"), (False, "signature verification failed")])
+def test_a_key_signed_by_another_project_is_named_as_rejected(gateway: bool, answer: str):
+    # Hosted Supabase's gateway refuses a foreign apikey; storage-api on its own checks the JWT.
+    with running(gateway=gateway) as fake:
+        foreign = fake.key("service_role", secret="another-projects-jwt-secret-0123456789")
+        backend = SupabaseStorage.from_settings(supabase_settings(fake, supabase_service_key=foreign))
+        with pytest.raises(ConfigurationError) as caught:
+            backend.connect()
+    assert "the service-role key was rejected" in caught.value.message and answer in caught.value.message
+    assert foreign not in str(caught.value)

@@ -8,7 +8,7 @@ from .config import Settings
 from .enhance import build_enhancer
 from .errors import ConfigurationError
 from .loras import LoraLibrary
-from .models import load_model, silence_progress_bars
+from .models import check_model_choice, load_model, silence_progress_bars
 from .pipeline import VideoGenerator
 from .policy import PromptPolicy
 from .request import TURBO_ADAPTER
@@ -21,7 +21,9 @@ def make_storage(settings: Settings) -> Storage:
     if settings.uses_supabase:
         from .storage.supabase import SupabaseStorage  # imported only where configured
 
-        return SupabaseStorage.from_settings(settings)
+        storage = SupabaseStorage.from_settings(settings)
+        storage.connect()  # the key and the buckets' rules, in every mode: a bad key fails here, not after a job
+        return storage
     if settings.in_production:
         raise ConfigurationError(
             "no storage configured: set SUPABASE_URL and SUPABASE_SERVICE_KEY; local storage is for local runs only"
@@ -45,8 +47,9 @@ def make_callback(settings: Settings) -> CallbackSender | None:
 
 
 def build_worker(settings: Settings) -> Worker:
-    """Fail fast: storage settings first (cheap), then the model."""
+    """Fail fast: what needs no network or file first, then storage, then the model."""
     silence_progress_bars()
+    check_model_choice(settings)
     storage = make_storage(settings)
     callback = make_callback(settings)
     policy = PromptPolicy(semantic=settings.policy_semantic)  # fails start-up if its model is missing

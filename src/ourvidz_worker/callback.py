@@ -52,6 +52,8 @@ def callback_payload(result: dict[str, Any]) -> dict[str, Any]:
         payload["assets"] = [{field: asset.get(field) for field in ASSET_FIELDS} for asset in assets]
     if result.get("errorCode"):
         payload["errorCode"] = result["errorCode"]
+    if result.get("leftoverObjects"):
+        payload["leftoverObjects"] = result["leftoverObjects"]  # stored by a failed job; the receiver may delete
     return payload
 
 

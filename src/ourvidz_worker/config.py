@@ -104,7 +104,15 @@ class Settings(BaseSettings):
     job_timeout: float = Field(
         default=540.0,
         gt=0,
-        description="Seconds a job may run before denoising stops; keep under RunPod's execution timeout.",
+        description="Seconds a job may take in all, delivery included; keep under RunPod's execution timeout (600 s"
+        " by default).",
+    )
+    delivery_reserve: float | None = Field(
+        default=None,
+        ge=0,
+        description="Seconds of the job's time kept for storing its result: denoising stops this long before the job"
+        " deadline, and the main asset's upload retries an unreachable storage until the deadline. Default: 120 s,"
+        " or a quarter of OURVIDZ_JOB_TIMEOUT when that is under 480 s.",
     )
     progress_interval: float = Field(
         default=1.0, ge=0.0, description="Least seconds between two progress updates of a stage."
@@ -144,6 +152,22 @@ class Settings(BaseSettings):
 
     # Set by RunPod on its workers; its presence means production.
     runpod_endpoint_id: str | None = Field(default=None, validation_alias=AliasChoices("RUNPOD_ENDPOINT_ID"))
+
+    @model_validator(mode="after")
+    def _delivery_fits_the_job(self) -> Settings:
+        if self.delivery_reserve is not None and self.delivery_reserve >= self.job_timeout:
+            raise ValueError(
+                f"OURVIDZ_DELIVERY_RESERVE ({self.delivery_reserve:g} s) must be less than OURVIDZ_JOB_TIMEOUT"
+                f" ({self.job_timeout:g} s): generation needs time too"
+            )
+        return self
+
+    @property
+    def delivery_seconds(self) -> float:
+        """The delivery reserve in effect (see delivery_reserve)."""
+        if self.delivery_reserve is not None:
+            return self.delivery_reserve
+        return min(120.0, self.job_timeout / 4)
 
     @model_validator(mode="after")
     def _supabase_pair(self) -> Settings:

@@ -347,6 +347,11 @@ class ErrorDetail(BaseModel):
     message: str
 
 
+class StoredRef(BaseModel):
+    bucket: str
+    path: str
+
+
 class FailedResult(BaseModel):
     """What a failed job returns; the top-level `error` makes RunPod mark the job FAILED."""
 
@@ -356,6 +361,11 @@ class FailedResult(BaseModel):
     errorMessage: str
     errorCode: str
     errorDetails: list[ErrorDetail] = Field(default_factory=list)
+    leftoverObjects: list[StoredRef] = Field(
+        default_factory=list,
+        description="Objects this failed job stored and could not remove again (storage was unreachable); a re-run"
+        " of the job overwrites them, or the finalizer may delete them.",
+    )
     callback: CallbackReport | None = None
 
 

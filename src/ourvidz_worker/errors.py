@@ -39,6 +39,9 @@ class WorkerError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        # Objects the failed job stored and could not remove again ({"bucket", "path"}); the service
+        # fills this in where it cleans up, and the failure result lists them for the finalizer.
+        self.leftover_objects: list[dict[str, str]] = []
 
 
 class InternalError(WorkerError):

@@ -22,6 +22,15 @@ CONTENT_TYPES: Mapping[AssetKind, str] = {
 }
 
 
+# What the worker writes into the bucket of each role (what a bucket's MIME list must allow).
+WRITTEN_TYPES: Mapping[str, tuple[str, ...]] = {
+    "videos": (CONTENT_TYPES["video"],),
+    "thumbnails": (CONTENT_TYPES["thumbnail"],),
+    "previews": (CONTENT_TYPES["preview"],),
+    "images": (CONTENT_TYPES["image"],),
+}
+
+
 @dataclass(frozen=True)
 class AssetSlot:
     kind: AssetKind

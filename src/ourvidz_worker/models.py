@@ -200,18 +200,23 @@ def load_diffusers_pipeline(root: Path, dtype: torch.dtype) -> WanPipelines:
 # ---------------------------------------------------------------------------------------------
 
 
+def check_model_choice(settings: Settings) -> None:
+    """The one model setting refused without looking at any file: the tiny model on RunPod."""
+    if settings.model in TINY_MODELS and settings.in_production:
+        raise ConfigurationError(
+            "OURVIDZ_MODEL=tiny is a random-weight model for local runs and tests; on RunPod"
+            " set OURVIDZ_MODEL to Wan 2.1 weights (a folder, or a name such as t2v-1.3b)"
+        )
+
+
 def load_model(settings: Settings, *, volume_root: Path | None = None, config_dir: Path | None = None) -> LoadedModel:
     """Build the pipeline once per process; every failure is a ModelLoadError with the reason.
 
     `volume_root` (default /runpod-volume) is where model names are looked up; `config_dir`
     holds Diffusers configs for original-layout weights of a size this package does not ship.
     """
+    check_model_choice(settings)
     if settings.model in TINY_MODELS:
-        if settings.in_production:
-            raise ConfigurationError(
-                "OURVIDZ_MODEL=tiny is a random-weight model for local runs and tests; on RunPod"
-                " set OURVIDZ_MODEL to Wan 2.1 weights (a folder, or a name such as t2v-1.3b)"
-            )
         device = resolve_device(settings.device)
         pipe = build_tiny_pipeline(settings.default_flow_shift, vace=settings.model == TINY_VACE_MODEL).to(device)
         pipe.set_progress_bar_config(disable=True)

@@ -1,8 +1,9 @@
 """The one retry policy of the worker's HTTP calls: exponential backoff with jitter (tenacity).
 
 Storage requests and job callbacks retry what may recover (timeouts, dropped connections, 5xx,
-408/429) and give up at once on anything else. A policy stops after `attempts` tries or, when
-given, once `budget` seconds have passed since the first try, whichever comes first.
+408/429) and give up at once on anything else. A policy stops after `attempts` tries (None: no
+limit) or, when given, before an attempt that would start more than `budget` seconds after the
+first, whichever comes first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
+    stop_never,
     wait_exponential_jitter,
 )
 
@@ -25,16 +27,16 @@ T = TypeVar("T")
 def retrying(
     *,
     is_transient: Callable[[BaseException], bool],
-    attempts: int,
+    attempts: int | None,
     backoff: float,
     budget: float | None = None,
     before_sleep: Callable[[RetryCallState], None] | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> Retrying:
     """A tenacity `Retrying`: first delay `backoff` seconds, doubling up to 30x, plus up to `backoff` of jitter."""
-    stop = stop_after_attempt(attempts)
+    stop = stop_never if attempts is None else stop_after_attempt(attempts)
     if budget is not None:
-        stop = stop | stop_after_delay(budget)
+        stop = stop | stop_before_delay(budget)  # no attempt that would start after the budget
     options = {} if sleep is None else {"sleep": sleep}
     return Retrying(
         retry=retry_if_exception(is_transient),

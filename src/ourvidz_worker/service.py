@@ -187,7 +187,8 @@ class Worker:
 
     def _generate(self, plan: Plan, request: GenerationRequest, progress: Progress, clock: Stopwatch) -> np.ndarray:
         """One clip, or a chain of clips each starting from the previous clip's last frame."""
-        request = replace(request, deadline=time.monotonic() + self.settings.job_timeout - clock.elapsed())
+        # Denoising stops early enough to leave the delivery its reserve of the job's time.
+        request = replace(request, deadline=self._deadline(clock) - self.settings.delivery_seconds)
         parts: list[np.ndarray] = []
         for index, clip in enumerate(plan.clips):
             if len(plan.clips) > 1:
@@ -200,6 +201,10 @@ class Worker:
             clock.add(generated.timings)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def _deadline(self, clock: Stopwatch) -> float:
+        """The job's deadline as a time.monotonic() value."""
+        return time.monotonic() + self.settings.job_timeout - clock.elapsed()
+
     def _encode(
         self, job: JobInput, plan: Plan, frames: np.ndarray, progress: Progress, clock: Stopwatch
     ) -> list[EncodedAsset]:
@@ -209,24 +214,40 @@ class Worker:
             return [EncodedAsset(slot, encode_asset(slot.kind, frames, plan.fps)) for slot in slots]
 
     def _upload(self, encoded: list[EncodedAsset], progress: Progress, clock: Stopwatch) -> list[StoredObject]:
+        """Every asset checked against its bucket's rules first, then uploaded, main asset last: small
+        assets with the storage's few retries, the main one retrying until the job's deadline."""
+        for asset in encoded:
+            self.storage.rules.check(asset.slot.bucket, len(asset.data), asset.slot.content_type, asset.slot.kind)
         progress.stage("upload")
         stored: list[StoredObject] = []
+        deadline = self._deadline(clock)
         with clock.stage("upload"):
             try:
                 for asset in encoded:
-                    slot = asset.slot
-                    stored.append(self.storage.upload(slot.bucket, slot.path, asset.data, slot.content_type))
+                    slot, main = asset.slot, asset is encoded[-1]
+                    stored.append(
+                        self.storage.upload(
+                            slot.bucket, slot.path, asset.data, slot.content_type, deadline=deadline if main else None
+                        )
+                    )
+            except WorkerError as exc:
+                exc.leftover_objects = self._remove(stored)  # a failed job leaves nothing behind it knows of
+                raise
             except BaseException:
-                self._remove(stored)  # a failed job leaves nothing behind
+                self._remove(stored)
                 raise
         return stored
 
-    def _remove(self, stored: list[StoredObject]) -> None:
+    def _remove(self, stored: list[StoredObject]) -> list[dict[str, str]]:
+        """Remove what a failed job stored; return what could not be removed."""
+        left: list[dict[str, str]] = []
         for done in stored:
             try:
                 self.storage.remove(done.bucket, done.path)
             except Exception:  # noqa: BLE001 - report the original failure, not the cleanup
                 log.warning("could not remove %s/%s after a failed upload", done.bucket, done.path)
+                left.append({"bucket": done.bucket, "path": done.path})
+        return left
 
     def _completed(
         self,
@@ -290,6 +311,7 @@ def failure(job_id: str | None, error: WorkerError, secrets: Iterable[str] = ())
         errorMessage=message,
         errorCode=error.code,
         errorDetails=[{**d, "message": scrub(d["message"], secrets)} for d in error.details],
+        leftoverObjects=error.leftover_objects,
     ).model_dump(mode="json")
     if error.refresh_worker:
         result["refresh_worker"] = True

@@ -42,6 +42,12 @@ PLATFORM_RULES: Mapping[str, BucketRule] = {
 }
 
 
+# The least a bucket the worker writes must allow, by role, for start-up to go ahead: a 5 s 480p
+# MP4 is typically 1-5 MB and a 30 s chained video up to ~30 MB; a 720p PNG ~3 MB; a JPEG preview
+# ~0.2-0.5 MB and a thumbnail ~0.1 MB. Each asset is still checked against the real limit per job.
+MIN_BUCKET_BYTES: Mapping[str, int] = {"videos": 25 * MB, "images": 5 * MB, "previews": 2 * MB, "thumbnails": 1 * MB}
+
+
 class BucketRules:
     """The rules of the buckets a backend writes, by bucket name; checked before any byte moves."""
 
@@ -53,14 +59,14 @@ class BucketRules:
         """The platform's documented rules under the configured bucket names (`role -> name`)."""
         return cls({name: PLATFORM_RULES[role] for role, name in reversed(buckets.items())})
 
-    def check(self, bucket: str, size: int, content_type: str) -> None:
+    def check(self, bucket: str, size: int, content_type: str, what: str | None = None) -> None:
         """Raise AssetRejectedError when `bucket` would refuse `size` bytes of `content_type`."""
         rule = self.by_bucket.get(bucket)
         if rule is None:
             return
         if rule.max_bytes is not None and size > rule.max_bytes:
             raise AssetRejectedError(
-                f"bucket {bucket!r} allows at most {rule.max_bytes} bytes, the {content_type} is {size}",
+                f"bucket {bucket!r} allows at most {rule.max_bytes} bytes, the {what or content_type} is {size}",
                 status="413",
                 storage_code="Payload too large",
             )
@@ -70,6 +76,24 @@ class BucketRules:
                 status="415",
                 storage_code="invalid_mime_type",
             )
+
+    def problems(self, buckets: Mapping[str, str], written: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """Why these rules cannot take what the worker writes (`buckets`: role -> name), one line each."""
+        found = []
+        for role, types in written.items():
+            name = buckets[role]
+            rule = self.by_bucket.get(name)
+            if rule is None:
+                continue
+            refused = [t for t in types if not rule.allows(t)]
+            if refused:
+                found.append(f"bucket {name!r} ({role}) allows {', '.join(rule.mime_types)}, not {', '.join(refused)}")
+            floor = MIN_BUCKET_BYTES[role]
+            if rule.max_bytes is not None and rule.max_bytes < floor:
+                found.append(
+                    f"bucket {name!r} ({role}) allows at most {rule.max_bytes} bytes; the worker needs at least {floor}"
+                )
+        return found
 
 
 @dataclass(frozen=True)
@@ -90,8 +114,14 @@ class StoredObject:
 class Storage(Protocol):
     rules: BucketRules  # what each bucket accepts; a job checks every asset against it before uploading
 
-    def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:
-        """Store `data` at bucket/path, replacing what is there; return it with a readable URL."""
+    def upload(
+        self, bucket: str, path: str, data: bytes, content_type: str, *, deadline: float | None = None
+    ) -> StoredObject:
+        """Store `data` at bucket/path, replacing what is there; return it with a readable URL.
+
+        `deadline` (a time.monotonic() value): keep retrying transient failures until then (a job's
+        main asset); without one, a backend gives up after its usual few attempts.
+        """
 
     def remove(self, bucket: str, path: str) -> None:
         """Delete bucket/path if it exists."""

@@ -24,6 +24,8 @@ TRANSIENT_STATUS = {408, 429}
 # A PATCH answered with these means "ask me the offset again" (TUS), not a broken request.
 TUS_RESYNC_STATUS = {409, 423}
 REJECTED_CODES = {"invalid_mime_type", "InvalidMimeType", "Payload too large", "EntityTooLarge"}
+# How storage-api (and the gateway in front of it) refuse a key that is not this project's.
+KEY_REJECTIONS = ("signature verification failed", "Invalid Compact JWS", "Invalid API key", "jwt malformed")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -45,13 +47,27 @@ def is_transient(exc: BaseException) -> bool:
     return any(_transient_status(s) for s in statuses)
 
 
-def translate_error(action: str, exc: BaseException, tries: int, scrub: Callable[[str], str]) -> StorageError:
+def translate_error(
+    action: str, exc: BaseException, tries: int, scrub: Callable[[str], str], *, unreachable: float = 0.0
+) -> StorageError:
     """The StorageError (or AssetRejectedError) that `action` failing with `exc` amounts to.
 
-    `scrub` removes secrets from the message text.
+    `scrub` removes secrets from the message text; `unreachable` is how long storage had been
+    failing with transient errors when the retries gave up (said in the message from 1 s on).
     """
     after = f" after {tries} attempts" if tries > 1 else ""
+    if unreachable >= 1.0:
+        after += f" over {unreachable:.0f} s of storage being unreachable"
     status, code, message = _server_error(exc)
+    if message:
+        message = " ".join(message.split())[:300]  # a proxy's HTML error page, say
+    if message and any(marker in message for marker in KEY_REJECTIONS):
+        return StorageError(
+            scrub(f"{action} failed: the service-role key was rejected ({message}); set SUPABASE_SERVICE_KEY to"
+                  " this project's service_role key"),
+            status=status,
+            storage_code="key_rejected",
+        )  # fmt: skip
     if status is not None or code is not None:
         text = scrub(f"{action} failed{after}: {code} (status {status}): {message}")
         rejected = status in ("413", "415") or code in REJECTED_CODES
@@ -70,8 +86,8 @@ def translate_error(action: str, exc: BaseException, tries: int, scrub: Callable
 def describe(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown error"
-    text = str(exc) or repr(exc)
-    return f"{type(exc).__name__}: {text}"
+    text = " ".join((str(exc) or repr(exc)).split())
+    return f"{type(exc).__name__}: {text[:200]}"  # a proxy's HTML error page is not worth a screenful
 
 
 def _transient_status(status: object) -> bool:

@@ -10,6 +10,8 @@ from ..config import default_buckets
 from ..errors import ObjectNotFoundError, StorageError
 from . import BucketRules, StoredObject, check_object_path
 
+FILE_MODE = 0o644
+
 
 class LocalStorage:
     """`{root}/{bucket}/{path}`; `rules` default to the platform's buckets under their default names."""
@@ -22,7 +24,9 @@ class LocalStorage:
         check_object_path(f"{bucket}/{path}")
         return self.root / bucket / path
 
-    def upload(self, bucket: str, path: str, data: bytes, content_type: str) -> StoredObject:
+    def upload(
+        self, bucket: str, path: str, data: bytes, content_type: str, *, deadline: float | None = None
+    ) -> StoredObject:
         self.rules.check(bucket, len(data), content_type)
         target = self._file(bucket, path)
         try:
@@ -32,6 +36,7 @@ class LocalStorage:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
+                os.chmod(temp, FILE_MODE)  # mkstemp makes 0600; a stored object is an ordinary file
                 os.replace(temp, target)
             except BaseException:
                 Path(temp).unlink(missing_ok=True)
