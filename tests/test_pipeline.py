@@ -90,12 +90,12 @@ def test_the_switches_follow_the_request_and_live_on_the_pipe():
     generator = VideoGenerator(load_model(make_settings()))  # its own pipe: the switches change it
     pipe = generator.pipe
     generator.generate(REQUEST, Progress(None))
-    assert pipe.scheduler.config.flow_shift == 3.0 and not pipe.transformer.is_cache_enabled
+    assert pipe.scheduler.config.flow_shift == 3.0 and generator.active_step_cache is None
     fast = GenerationRequest(**{**vars(REQUEST), "flow_shift": 7.0, "profile": PROFILES["fast"]})
     generator.generate(fast, Progress(None))
-    assert pipe.scheduler.config.flow_shift == 7.0 and pipe.transformer.is_cache_enabled
+    assert pipe.scheduler.config.flow_shift == 7.0 and generator.active_step_cache is not None
     generator.generate(REQUEST, Progress(None))
-    assert pipe.scheduler.config.flow_shift == 3.0 and not pipe.transformer.is_cache_enabled
+    assert pipe.scheduler.config.flow_shift == 3.0 and generator.active_step_cache is None
 
 
 def test_prompt_embeddings_are_kept_for_the_most_recent_prompts(tiny_model):

@@ -55,12 +55,11 @@ def fresh_worker(output_dir):
 
 
 def test_fast_profile_caches_steps_and_reference_stays_exact(fresh_worker):
-    transformer = fresh_worker.generator.model.pipe.transformer
     reference = _frames(fresh_worker, steps=6)
     _frames(fresh_worker, steps=6, quality="fast")
-    assert transformer.is_cache_enabled
+    assert fresh_worker.generator.active_step_cache is not None
     again = _frames(fresh_worker, steps=6, quality="reference")
-    assert not transformer.is_cache_enabled
+    assert fresh_worker.generator.active_step_cache is None
     assert np.array_equal(reference, again)  # switching profiles leaves no trace
 
 
@@ -96,6 +95,9 @@ def test_step_cache_skips_transformer_blocks(fresh_worker, monkeypatch):
     _frames(fresh_worker, steps=6, quality="fast")
     assert reference_calls == 12  # 6 steps x (conditional + unconditional)
     assert len(last_block) < reference_calls / 2
+    cache = fresh_worker.generator.active_step_cache
+    assert cache.computed == len(last_block) and cache.computed + cache.skipped == 12
+    assert cache.computed >= 2  # the first step of each guidance branch always computes
 
 
 def test_profile_defaults_reach_the_result(worker):

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from diffusers import FirstBlockCacheConfig
 from PIL import Image
 
+from . import step_cache
 from .errors import (
     DeadlineExceededError,
     DeviceFaultError,
@@ -46,6 +46,7 @@ class Generated:
     frames: np.ndarray  # (frames, height, width, 3) uint8
     timings: dict[str, float] = field(default_factory=dict)
     latents: torch.Tensor | None = None
+    peak_memory_gb: float | None = None  # the GPU's peak allocation during this generation
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,13 +116,24 @@ def generation_fault(exc: BaseException, stage: str | None, request: GenerationR
 class VideoGenerator:
     """Runs generation requests on one loaded model, reused across jobs; owns the pipe's switches."""
 
-    def __init__(self, model: LoadedModel, *, prompt_cache_size: int = 16) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        *,
+        prompt_cache_size: int = 16,
+        text_encoder_device: torch.device | None = None,
+        placement: dict[str, object] | None = None,
+    ) -> None:
         self.model = model
+        # Where prompts are encoded: the model's device, or the CPU when the memory plan keeps UMT5 there.
+        self.text_encoder_device = text_encoder_device or model.device
+        self.placement = placement or {"name": "as loaded"}  # the memory plan and levers, for results
         self._embeddings: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._cache_size = prompt_cache_size
         self._adapters: dict[str, float] = {}  # loaded adapter -> default scale
-        self._step_cache: StepCache | None = None
         self._active_adapters: dict[str, float] = {}
+        # The step cache sits in front of the blocks, outside anything compiled (see step_cache).
+        self._blocks = step_cache.install(model.pipe.transformer)
 
     @property
     def pipe(self):
@@ -167,6 +179,9 @@ class VideoGenerator:
 
     # -- per job --------------------------------------------------------------------------------
     def generate(self, request: GenerationRequest, progress: Progress, *, keep_latents: bool = False) -> Generated:
+        cuda = self.model.device.type == "cuda"
+        if cuda:
+            torch.cuda.reset_peak_memory_stats(self.model.device)
         try:
             generated = self._generate(request, progress)
         except WorkerError:
@@ -180,6 +195,8 @@ class VideoGenerator:
             raise fault from exc
         if not keep_latents:
             generated.latents = None
+        if cuda:
+            generated.peak_memory_gb = round(torch.cuda.max_memory_allocated(self.model.device) / 1e9, 2)
         return generated
 
     def _generate(self, request: GenerationRequest, progress: Progress) -> Generated:
@@ -194,8 +211,11 @@ class VideoGenerator:
 
             progress.stage("denoise")
             started = time.perf_counter()
-            self._configure(request)
+            cache = self._configure(request)
             conditioning, parts, references = self._conditioning(request)
+            if cache is not None:
+                cache.start()
+                parts.append(lambda pipeline, step, callback_kwargs: cache.step_ended())
             parts.append(report_steps(progress, request.steps))
             if request.deadline is not None:
                 parts.append(stop_at_deadline(request.deadline, request.steps))
@@ -269,8 +289,9 @@ class VideoGenerator:
             prompt=text,
             do_classifier_free_guidance=False,
             max_sequence_length=MAX_SEQUENCE_LENGTH,
-            device=self.model.device,
+            device=self.text_encoder_device,
         )
+        embeds = embeds.to(self.model.device)
         if self._cache_size:
             self._embeddings[text] = embeds
             while len(self._embeddings) > self._cache_size:
@@ -297,26 +318,32 @@ class VideoGenerator:
         return mean, std
 
     # -- the switches ---------------------------------------------------------------------------
-    def _configure(self, request: GenerationRequest) -> None:
-        """Flow shift, step cache and LoRAs as the request wants them, each changed only when it differs."""
+    def _configure(self, request: GenerationRequest) -> step_cache.FirstBlockStepCache | None:
+        """Flow shift, step cache and LoRAs as the request wants them, each changed only when it differs;
+        returns the step cache in use, if any."""
         self._use_flow_shift(request.flow_shift)
-        self._use_step_cache(request.profile.step_cache)
         self._activate(self._wanted_adapters(request))
+        return self._use_step_cache(request.profile.step_cache)
 
     def _use_flow_shift(self, flow_shift: float) -> None:
         scheduler = self.pipe.scheduler
         if scheduler.config.get("flow_shift") != flow_shift:
             self.pipe.scheduler = type(scheduler).from_config(scheduler.config, flow_shift=flow_shift)
 
-    def _use_step_cache(self, step_cache: StepCache | None) -> None:
-        if step_cache == self._step_cache:
-            return
-        transformer = self.pipe.transformer
-        if transformer.is_cache_enabled:
-            transformer.disable_cache()
-        if step_cache is not None:
-            transformer.enable_cache(cache_config(step_cache))
-        self._step_cache = step_cache
+    def _use_step_cache(self, spec: StepCache | None) -> step_cache.FirstBlockStepCache | None:
+        if self._blocks is None:
+            return None  # a model whose blocks cannot be cached (VACE): fast is fewer steps alone
+        current = self._blocks.cache
+        if spec is None:
+            self._blocks.cache = None
+        elif current is None or current.threshold != spec.threshold:
+            self._blocks.cache = step_cache.FirstBlockStepCache(spec.threshold)
+        return self._blocks.cache
+
+    @property
+    def active_step_cache(self) -> step_cache.FirstBlockStepCache | None:
+        """The step cache of the last generation, if it used one (tests and the benchmark read its counts)."""
+        return self._blocks.cache if self._blocks is not None else None
 
     def _wanted_adapters(self, request: GenerationRequest) -> dict[str, float]:
         wanted = {user_adapter_name(name): scale for name, scale in request.loras}
@@ -335,11 +362,6 @@ class VideoGenerator:
         else:
             self.pipe.disable_lora()
         self._active_adapters = dict(wanted)
-
-
-def cache_config(step_cache: StepCache) -> FirstBlockCacheConfig:
-    """The diffusers hook configuration of a step-caching method."""
-    return FirstBlockCacheConfig(threshold=step_cache.threshold)
 
 
 def user_adapter_name(name: str) -> str:
