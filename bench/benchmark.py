@@ -3,7 +3,10 @@
     python bench/benchmark.py --model tiny                      # CPU smoke run (CI runs this)
     python bench/benchmark.py --model 1.3b                      # random weights, real 1.3B shapes
     python bench/benchmark.py --model /runpod-volume/models/... # real weights
-    OURVIDZ_COMPILE=1 python bench/benchmark.py --model 1.3b --profiles reference,fast
+    OURVIDZ_GPU_MEMORY_GB=24 python bench/benchmark.py --model 1.3b   # a 24 GB card's plan and budget
+
+On CUDA the worker's path is its production defaults: the memory plan the card gets, compiled
+blocks and warm-up of the benchmark's shape (OURVIDZ_* settings apply, e.g. OURVIDZ_COMPILE=0).
 
 The baseline is `WanPipeline.__call__` exactly as diffusers ships it (eager, default attention,
 float32 VAE) on the same weights, run before any speed-up touches the modules. Then the worker's
@@ -28,7 +31,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from ourvidz_worker.accel import apply_speedups  # noqa: E402
+from ourvidz_worker.accel import prepare  # noqa: E402
 from ourvidz_worker.config import Settings  # noqa: E402
 from ourvidz_worker.media import encode_mp4  # noqa: E402
 from ourvidz_worker.models import LoadedModel, build_tiny_tokenizer, flow_scheduler, load_model  # noqa: E402
@@ -51,10 +54,16 @@ def random_real_shapes(size: str, device: torch.device, dtype: torch.dtype) -> L
 
     configs = CONFIG_ROOT / RANDOM_VARIANTS[size]
     tokenizer = build_tiny_tokenizer()  # ids only index the embedding; any tokenizer times the same
-    with torch.device(device):
-        transformer = WanTransformer3DModel.from_config(WanTransformer3DModel.load_config(configs / "transformer"))
-        text_encoder = UMT5EncoderModel(UMT5Config.from_pretrained(configs / "text_encoder"))
-        vae = AutoencoderKLWan.from_config(AutoencoderKLWan.load_config(configs / "vae"))
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)  # initialise in the target precision: no float32 copy of UMT5-XXL
+    try:
+        with torch.device(device):  # random initialisation is quickest where the model will run
+            transformer = WanTransformer3DModel.from_config(WanTransformer3DModel.load_config(configs / "transformer"))
+            text_encoder = UMT5EncoderModel(UMT5Config.from_pretrained(configs / "text_encoder"))
+        vae = AutoencoderKLWan.from_config(AutoencoderKLWan.load_config(configs / "vae")).float()
+    finally:
+        torch.set_default_dtype(default_dtype)
+    transformer, text_encoder = transformer.to("cpu"), text_encoder.to("cpu")  # loaded models start on the CPU
     pipe = WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder.to(dtype).eval(),
@@ -129,7 +138,7 @@ def run_profile(generator: VideoGenerator, name: str, args, *, still: bool = Fal
         flow_shift=profile.flow_shift or 3.0, seed=args.seed, profile=profile,
     )  # fmt: skip
     device = generator.model.device
-    generator._embeddings.clear()  # time the text encoder too; the cache is measured separately
+    generator.clear_prompt_cache()  # time the text encoder too; the cache is measured separately
     reset_peak(device)
     sync(device)
     started = time.perf_counter()
@@ -181,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         model = load_model(settings)
     load_seconds = time.perf_counter() - started
     device = model.device
+    startup = {"load": round(load_seconds, 2)}
 
     report: dict = {
         "model": model.model_id,
@@ -191,19 +201,35 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not args.no_baseline:
         report["baseline"] = {"name": "plain diffusers WanPipeline (eager, defaults)", "steps": args.steps}
-        report["baseline"] |= run_baseline(model, args)
+        model.pipe.to(device)  # everything resident, as plain diffusers runs it
+        try:
+            report["baseline"] |= run_baseline(model, args)
+        except torch.OutOfMemoryError as exc:
+            report["baseline"]["error"] = f"out of memory: {str(exc).splitlines()[0]}"
+        model.pipe.to("cpu")
+        reset_peak(device)
 
     started = time.perf_counter()
-    report["speedups"] = apply_speedups(model.pipe, settings, device)
-    generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
+    acceleration = prepare(model, settings)
+    startup["prepare"] = round(time.perf_counter() - started, 2)
+    report["memoryPlan"] = acceleration.report()
+    generator = VideoGenerator(
+        model,
+        prompt_cache_size=settings.prompt_cache_size,
+        text_encoder_device=torch.device("cpu") if acceleration.plan.text_encoder == "cpu" else None,
+        placement=acceleration.report(),
+    )
     lora = args.turbo_lora or settings.turbo_lora
     if lora is not None:
         generator.load_adapter(TURBO_ADAPTER, lora, settings.turbo_lora_scale)
-    warm = GenerationRequest(PROMPT, NEGATIVE, args.width, args.height, args.frames, 1, 5.0, 3.0, args.seed)
-    generator.generate(warm, Progress(None))  # first call pays for compilation and kernel selection
+    started = time.perf_counter()
+    for frames in (args.frames, 1):  # the benchmark's video and still shapes: compilation and kernel selection
+        warm = GenerationRequest(PROMPT, NEGATIVE, args.width, args.height, frames, 1, 5.0, 3.0, args.seed)
+        generator.generate(warm, Progress(None))
     sync(device)
-    report["warmupSeconds"] = round(time.perf_counter() - started, 2)
-    report["startupToReadySeconds"] = round(load_seconds + report["warmupSeconds"], 2)
+    startup["warmup"] = round(time.perf_counter() - started, 2)
+    startup["total"] = round(sum(startup.values()), 2)
+    report["startup"] = startup
 
     rows, reference = [], None
     for name in [p.strip() for p in args.profiles.split(",") if p.strip()]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from .accel import apply_speedups
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+
+from .accel import compile_cache_key, prepare, save_compile_cache
 from .callback import CallbackSender
 from .config import Settings
 from .enhance import build_enhancer
@@ -15,6 +21,9 @@ from .request import TURBO_ADAPTER
 from .service import Worker
 from .storage import BucketRules, Storage
 from .storage.local import LocalStorage
+from .warmup import warm_up
+
+log = logging.getLogger(__name__)
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -47,19 +56,48 @@ def make_callback(settings: Settings) -> CallbackSender | None:
 
 
 def build_worker(settings: Settings) -> Worker:
-    """Fail fast: what needs no network or file first, then storage, then the model."""
+    """Fail fast: what needs no network or file first, then storage; then the policy (in a thread)
+    and the video model together; then placement, compilation and warm-up."""
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = round(now - since, 3)
+        return now
+
     silence_progress_bars()
     check_model_choice(settings)
     storage = make_storage(settings)
     callback = make_callback(settings)
-    policy = PromptPolicy(semantic=settings.policy_semantic)  # fails start-up if its model is missing
-    model = load_model(settings)
-    apply_speedups(model.pipe, settings, model.device)
-    generator = VideoGenerator(model, prompt_cache_size=settings.prompt_cache_size)
+    mark = lap("storage", started)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy") as pool:
+        # The policy's word lists and embedding models load on the CPU while the video model loads.
+        policy_loading = pool.submit(_timed, PromptPolicy, semantic=settings.policy_semantic)
+        model = load_model(settings)
+        mark = lap("model", mark)
+        acceleration = prepare(model, settings)
+        mark = lap("prepare", mark)
+        policy, stages["policy"] = policy_loading.result()  # fails start-up if its models are missing
+    generator = VideoGenerator(
+        model,
+        prompt_cache_size=settings.prompt_cache_size,
+        text_encoder_device=torch.device("cpu") if acceleration.plan.text_encoder == "cpu" else None,
+        placement=acceleration.report(),
+    )
     if settings.turbo_lora is not None:
         generator.load_adapter(TURBO_ADAPTER, settings.turbo_lora, settings.turbo_lora_scale)
+    if settings.warmup if settings.warmup is not None else acceleration.compiled:
+        warm_up(generator, settings)
+        if acceleration.compiled:
+            key = compile_cache_key(model, acceleration.plan, acceleration.attention_backend)
+            save_compile_cache(settings.compile_cache_path, key)
+        mark = lap("warmup", mark)
     # After the video model, so it gets GPU memory first; a broken configuration fails start-up.
     enhancer = build_enhancer(settings)
+    lap("enhancer", mark)
+    stages["total"] = round(time.perf_counter() - started, 3)
+    log.info("worker ready", extra={"startup": stages})
     return Worker(
         settings,
         generator,
@@ -68,4 +106,11 @@ def build_worker(settings: Settings) -> Worker:
         enhancer=enhancer,
         policy=policy,
         loras=LoraLibrary(settings.lora_dir),
+        startup=stages,
     )
+
+
+def _timed(build, **kwargs):
+    started = time.perf_counter()
+    built = build(**kwargs)
+    return built, round(time.perf_counter() - started, 3)

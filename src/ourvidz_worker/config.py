@@ -121,20 +121,53 @@ class Settings(BaseSettings):
         default=16, ge=0, le=1024, description="Prompt embeddings kept per process (negative prompts recur)."
     )
 
-    # Exact speed levers (see accel.py); measured by bench/benchmark.py.
-    attention_backend: str = Field(default="auto", description="diffusers attention backend; 'auto' picks per GPU.")
-    compile: bool = Field(default=False, description="Regional torch.compile of the transformer blocks.")
-    compile_cache_dir: Path | None = Field(
-        default=None, description="Persistent Inductor cache, e.g. on the network volume."
+    # Speed and memory (see accel.py and memory.py); measured by bench/benchmark.py.
+    memory_plan: str = Field(
+        default="auto",
+        description="Where the model's parts live: 'auto' picks the fastest plan that fits the GPU's free memory"
+        " (see memory.PLANS: resident, offload-text-encoder, offload-text-encoder-bf16-vae,"
+        " offload-text-encoder-tiled-vae, fp8-transformer, streamed-fp8-transformer).",
     )
-    vae_dtype: Literal["float32", "bfloat16"] = Field(
-        default="float32",
-        description="VAE precision; bfloat16 decodes faster in less memory (measured 2.1 s / 7.3 GB vs 3.3 s /"
+    text_encoder_device: Literal["auto", "gpu", "offload", "cpu"] = Field(
+        default="auto",
+        description="Overrides the plan: UMT5 resident on the GPU (11.4 GB), streamed to it while encoding, or run on"
+        " the CPU (slow per new prompt; embeddings are cached).",
+    )
+    transformer_precision: Literal["auto", "dtype", "fp8"] = Field(
+        default="auto",
+        description="Overrides the plan: 'dtype' keeps OURVIDZ_DTYPE (bfloat16 on CUDA); fp8 (torchao, row-wise) is"
+        " faster in half the memory, an approximation, and needs compute capability 8.9+ (RTX 4090, L4, L40S, H100,"
+        " H200) and the GPU extras (requirements-gpu.txt).",
+    )
+    vae_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Overrides the plan; bfloat16 decodes faster in less memory (measured 2.1 s / 7.3 GB vs 3.3 s /"
         " 11.9 GB for 81 frames at 480p on an H100) at a small quality cost.",
     )
-    vae_tiling: bool = Field(default=False, description="Decode in tiles: lower peak memory, slightly slower.")
-    text_encoder_device: Literal["gpu", "cpu"] = Field(
-        default="gpu", description="Where UMT5 runs; 'cpu' frees ~11 GB of GPU memory."
+    vae_tiling: bool | None = Field(default=None, description="Overrides the plan: decode in tiles, less memory.")
+    gpu_memory_gb: float | None = Field(
+        default=None,
+        gt=0,
+        description="Use at most this much GPU memory (enforced per process); plans as for a card of this size: e.g."
+        " 24 to run as an RTX 4090 would on a larger card, or to leave room for another process.",
+    )
+    max_resolution: Literal["480p", "720p"] | None = Field(
+        default=None, description="Offer no preset above this (a 14B worker on a small card: 480p)."
+    )
+    attention_backend: str = Field(default="auto", description="diffusers attention backend; 'auto' picks per GPU.")
+    compile: bool | None = Field(
+        default=None,
+        description="Regional torch.compile of the transformer blocks; default on with CUDA (unless the plan streams"
+        " the transformer), off on a CPU.",
+    )
+    warmup: bool | None = Field(
+        default=None,
+        description="At start-up, one denoising step of every preset shape (video and still) so no job pays"
+        " compilation; default on when compiling.",
+    )
+    compile_cache_dir: Path | None = Field(
+        default=None,
+        description="Persistent compilation cache; default <volume>/torch-compile-cache when the volume is mounted.",
     )
 
     policy_semantic: bool = Field(
@@ -249,6 +282,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OURVIDZ_ENHANCER_API_KEY", "OPENAI_API_KEY"),
         description="openai: sent as a Bearer token; never logged.",
     )
+
+    @property
+    def compile_cache_path(self) -> Path | None:
+        """Where compiled kernels persist: the setting, else the network volume when it is mounted."""
+        if self.compile_cache_dir is not None:
+            return self.compile_cache_dir
+        return self.volume_root / "torch-compile-cache" if self.volume_root.is_dir() else None
 
     @property
     def buckets(self) -> dict[str, str]:

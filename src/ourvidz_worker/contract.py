@@ -330,6 +330,13 @@ class JobResult(BaseModel):
     guidanceScale: float | None = None
     flowShift: float | None = None
     model: str | None = None
+    memoryPlan: dict[str, Any] | None = Field(
+        default=None,
+        description="Where the model's parts live and the levers in use (see memory.py), as chosen at start-up.",
+    )
+    peakGpuMemoryGB: float | None = Field(
+        default=None, description="The GPU's peak allocation for this job; null on a CPU."
+    )
     timings: dict[str, float] = Field(description="Seconds per stage.")
     ignoredFields: list[str] = Field(
         default_factory=list,

@@ -1,4 +1,5 @@
-"""Loading the Wan 2.1 pipeline once per process, and the built-in tiny model.
+"""Loading the Wan 2.1 pipeline once per process (onto the CPU; `accel.prepare` places it), and the
+built-in tiny model.
 
 `OURVIDZ_MODEL` is `tiny` (the real diffusers Wan pipeline with tiny random-weight configs built in
 code: fixed seed, no download, for local runs and tests) or weights that `weights` finds and
@@ -218,15 +219,15 @@ def load_model(settings: Settings, *, volume_root: Path | None = None, config_di
     check_model_choice(settings)
     if settings.model in TINY_MODELS:
         device = resolve_device(settings.device)
-        pipe = build_tiny_pipeline(settings.default_flow_shift, vace=settings.model == TINY_VACE_MODEL).to(device)
+        pipe = build_tiny_pipeline(settings.default_flow_shift, vace=settings.model == TINY_VACE_MODEL)
         pipe.set_progress_bar_config(disable=True)
         return LoadedModel(
-            pipe=pipe,
+            pipe=pipe.to(device),  # a few MB: placed at once, so tests can use it as loaded
             model_id=settings.model,
             device=device,
             max_frames=settings.max_frames,
             variant="tiny",
-            sizes=TINY_SIZES,
+            sizes=offered_sizes(TINY_SIZES, settings),
         )
 
     volume_root = volume_root or settings.volume_root
@@ -245,18 +246,23 @@ def load_model(settings: Settings, *, volume_root: Path | None = None, config_di
     else:
         configs, variant = config_dir_for(shape, Path(config_dir) if config_dir else None)
         pipe = load_original_pipeline(files, configs, dtype, settings.default_flow_shift)
-    try:
-        pipe = pipe.to(device)
-    except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
-        raise ModelLoadError(f"could not move {files.name} to {device}: {exc}") from exc
     pipe.set_progress_bar_config(disable=True)
     loaded = LoadedModel(
-        pipe=pipe,
+        pipe=pipe,  # on the CPU: accel.prepare places it on `device` as the memory plan says
         model_id=files.name,
         device=device,
         max_frames=settings.max_frames,
         variant=variant.name if variant else "custom",
-        sizes=variant.sizes if variant else CUSTOM_SIZES,
+        sizes=offered_sizes(variant.sizes if variant else CUSTOM_SIZES, settings),
     )
-    log.info("model ready", extra={"model": loaded.model_id, "variant": loaded.variant, "device": str(device)})
+    log.info("model loaded", extra={"model": loaded.model_id, "variant": loaded.variant, "device": str(device)})
     return loaded
+
+
+def offered_sizes(
+    sizes: Mapping[str, Mapping[str, tuple[int, int]]], settings: Settings
+) -> Mapping[str, Mapping[str, tuple[int, int]]]:
+    """The model's presets, up to OURVIDZ_MAX_RESOLUTION."""
+    if settings.max_resolution == "480p":
+        return {resolution: presets for resolution, presets in sizes.items() if resolution == "480p"}
+    return sizes

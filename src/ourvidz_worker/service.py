@@ -83,8 +83,10 @@ class Worker:
         enhancer: Enhancer | None = None,
         policy: PromptPolicy | None = None,
         loras: LoraLibrary | None = None,
+        startup: dict[str, float] | None = None,
     ) -> None:
         self.settings = settings
+        self.startup = startup or {}  # seconds per start-up stage (app.build_worker), for logs and the benchmark
         self.generator = generator
         self.storage = storage
         self.callback = callback
@@ -131,10 +133,10 @@ class Worker:
             return self._enhanced(job, enhancement, clock)
         plan = self._plan(job, enhancement)  # 4. defaults, model limits, clips: refusals before GPU work
         request = self._prepare(plan)  # 5. creator LoRAs and conditioning images
-        frames = self._generate(plan, request, progress, clock)  # 6. frames, clip after clip
+        frames, peak_gb = self._generate(plan, request, progress, clock)  # 6. frames, clip after clip
         encoded = self._encode(job, plan, frames, progress, clock)  # 7. the files the platform serves
         stored = self._upload(encoded, progress, clock)  # 8. main asset last
-        return self._completed(job, plan, enhancement, encoded, stored, len(frames), clock)  # 9. the report
+        return self._completed(job, plan, enhancement, encoded, stored, len(frames), peak_gb, clock)  # 9. the report
 
     def _enhance(self, job: JobInput, clock: Stopwatch) -> Enhancement | None:
         if job.jobType != "enhance" and not job.metadata.enhance:
@@ -185,11 +187,15 @@ class Worker:
         except ValueError as exc:
             raise InvalidInputError.for_field(image.field, str(exc)) from None
 
-    def _generate(self, plan: Plan, request: GenerationRequest, progress: Progress, clock: Stopwatch) -> np.ndarray:
-        """One clip, or a chain of clips each starting from the previous clip's last frame."""
+    def _generate(
+        self, plan: Plan, request: GenerationRequest, progress: Progress, clock: Stopwatch
+    ) -> tuple[np.ndarray, float | None]:
+        """One clip, or a chain of clips each starting from the previous clip's last frame; and the
+        GPU's peak memory over them (None on a CPU)."""
         # Denoising stops early enough to leave the delivery its reserve of the job's time.
         request = replace(request, deadline=self._deadline(clock) - self.settings.delivery_seconds)
         parts: list[np.ndarray] = []
+        peaks: list[float] = []
         for index, clip in enumerate(plan.clips):
             if len(plan.clips) > 1:
                 progress.clip(index, len(plan.clips))
@@ -199,7 +205,9 @@ class Worker:
             # Later clips repeat their conditioning frame as frame 0: keep it once.
             parts.append(generated.frames if index == 0 else generated.frames[1:])
             clock.add(generated.timings)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            if generated.peak_memory_gb is not None:
+                peaks.append(generated.peak_memory_gb)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts), max(peaks, default=None)
 
     def _deadline(self, clock: Stopwatch) -> float:
         """The job's deadline as a time.monotonic() value."""
@@ -257,6 +265,7 @@ class Worker:
         encoded: list[EncodedAsset],
         stored: list[StoredObject],
         frames: int,
+        peak_gb: float | None,
         clock: Stopwatch,
     ) -> JobResult:
         assets = [
@@ -292,6 +301,8 @@ class Worker:
             scaledDefaults=plan.scaled_defaults,
             **_enhancement_fields(enhancement),
             model=self.generator.model.model_id,
+            memoryPlan=self.generator.placement,
+            peakGpuMemoryGB=peak_gb,
             timings=clock.report(),
             ignoredFields=job.ignored_fields,
         )
