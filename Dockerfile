@@ -2,10 +2,18 @@
 #
 # Base: plain Python 3.11 (Debian bookworm, glibc 2.36). torch==2.13.0 from PyPI ships its CUDA 13.0
 # runtime, cuBLAS and cuDNN 9 as pip packages, so the image needs no CUDA base of its own (a
-# pytorch/pytorch or nvidia/cuda base would carry a second copy); the host only needs an NVIDIA
-# driver for CUDA 13.0 (R580 or newer), which .runpod/hub.json asks for. For hosts with a CUDA 12.8
-# driver, build with --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 if PyTorch
-# publishes a cu128 build of the pinned version; the requirements' torch pin then stays satisfied.
+# pytorch/pytorch or nvidia/cuda base would carry a second copy).
+#
+# CUDA and host drivers. The default build (PyPI's torch 2.13.0, CUDA 13.0) needs an NVIDIA driver
+# of branch R580 or newer on the host; .runpod/hub.json asks RunPod for CUDA 13.0 hosts. Many RTX
+# 4090 hosts run R550-R570 drivers (CUDA 12.4-12.8). For them, build the same torch version against
+# CUDA 12.6 from PyTorch's index and allow CUDA 12.6+ in hub.json's allowedCudaVersions:
+#
+#   docker build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 -t ourvidz-worker:cu126 .
+#
+# (cu126 wheels run on R560+ drivers, and on older 12.x drivers through CUDA minor-version
+# compatibility; cu128 is the choice for Blackwell cards.) The requirements' torch==2.13.0 pin stays
+# satisfied by either build. Not built or run here: no Docker engine on the development machines.
 #
 #   docker build -t ourvidz-worker .
 #   docker build -t ourvidz-worker:1.3b --build-arg BAKE_MODEL=t2v-1.3b .   (weights in the image)
@@ -29,9 +37,9 @@ WORKDIR /app
 # hadolint ignore=DL3013
 RUN pip install "torch==${TORCH_VERSION}" ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
 
-# 2. The pinned runtime requirements (torch is already satisfied).
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# 2. The pinned runtime requirements (torch is already satisfied) and the GPU extras (torchao, FP8).
+COPY requirements.txt requirements-gpu.txt ./
+RUN pip install -r requirements-gpu.txt
 
 # 3. The worker package; its dependencies are all pinned above. The build fails if the shipped
 #    model configs did not make it into the installed package.

@@ -120,7 +120,11 @@ def test_requirements_are_exact_pins_and_the_dockerfile_installs_them() -> None:
     assert not loose
     pins = dict(line.split("==") for line in lines)
     runs = [args for instruction, args in dockerfile_instructions() if instruction == "RUN"]
-    assert any(re.search(r"pip install -r requirements\.txt\b", run) for run in runs)
+    # The image installs the GPU extras, which pull in requirements.txt; both exactly pinned.
+    assert any(re.search(r"pip install -r requirements-gpu\.txt\b", run) for run in runs)
+    gpu = [line.strip() for line in (ROOT / "requirements-gpu.txt").read_text().splitlines()]
+    gpu = [line for line in gpu if line and not line.startswith("#")]
+    assert gpu[0] == "-r requirements.txt" and all(re.fullmatch(r"[\w.-]+==[\w.+!-]+", line) for line in gpu[1:])
     torch_arg = next(args for instruction, args in dockerfile_instructions() if args.startswith("TORCH_VERSION="))
     assert torch_arg == f"TORCH_VERSION={pins['torch']}"
     for name in ("diffusers", "transformers", "safetensors", "huggingface-hub", "runpod"):
