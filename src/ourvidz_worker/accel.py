@@ -15,16 +15,19 @@ when set explicitly). On a CPU nothing is placed or compiled unless asked.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
+from diffusers.utils import logging as diffusers_logging
 
 from .config import Settings
 from .errors import ConfigurationError, ModelLoadError
@@ -155,7 +158,11 @@ def prepare(model: LoadedModel, settings: Settings) -> Acceleration:
 
 def _place(model: LoadedModel, plan: MemoryPlan) -> None:
     pipe, device = model.pipe, model.device
-    pipe.vae.to(device=device, dtype=getattr(torch, plan.vae_dtype))
+    pipe.vae.to(device)
+    vae_dtype = getattr(torch, plan.vae_dtype)
+    if pipe.vae.dtype != vae_dtype:
+        with quiet_diffusers():  # its warning about float32 modules lists none for the Wan VAE
+            pipe.vae.to(vae_dtype)
     if plan.vae_tiling:
         pipe.vae.enable_tiling()
     if plan.transformer == "fp8":
@@ -178,6 +185,16 @@ def _place(model: LoadedModel, plan: MemoryPlan) -> None:
         )  # fmt: skip
     else:
         pipe.text_encoder.to("cpu")
+
+
+@contextlib.contextmanager
+def quiet_diffusers() -> Iterator[None]:
+    level = diffusers_logging.get_verbosity()
+    diffusers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        diffusers_logging.set_verbosity(level)
 
 
 def quantize_fp8(transformer: torch.nn.Module, device: torch.device) -> None:

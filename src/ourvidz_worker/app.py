@@ -79,6 +79,7 @@ def build_worker(settings: Settings) -> Worker:
         acceleration = prepare(model, settings)
         mark = lap("prepare", mark)
         policy, stages["policy"] = policy_loading.result()  # fails start-up if its models are missing
+        mark = time.perf_counter()
     generator = VideoGenerator(
         model,
         prompt_cache_size=settings.prompt_cache_size,
