@@ -59,3 +59,42 @@ def test_handler_exits_loudly_when_production_start_up_fails(tmp_path):
     output = done.stdout + done.stderr
     assert "start-up failed" in output and "SUPABASE_URL" in output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_configured_safety_judge_is_asked_about_what_the_fast_layers_allow(tmp_path):
+    from ourvidz_worker.app import make_policy
+    from ourvidz_worker.errors import PolicyViolation
+    from test_enhance import ChatServer, completion
+
+    server = ChatServer()
+    try:
+        settings = make_settings(
+            policy_semantic=False,
+            policy_judge="openai",
+            policy_judge_base_url=server.base_url,
+            policy_judge_api_model="guard",
+            policy_judge_timeout=30.0,
+        )
+        policy = make_policy(settings)
+        server.replies += [(200, completion("ALLOW"), 0), (200, completion("REFUSE"), 0), (500, {}, 0), (500, {}, 0)]
+        policy.enforce({"prompt": "a lighthouse at dusk"})  # the judge allows
+        with pytest.raises(PolicyViolation):
+            policy.enforce({"prompt": "a lighthouse at dawn"})  # the judge refuses
+        with pytest.raises(PolicyViolation):
+            policy.enforce({"prompt": "a lighthouse at noon"})  # the judge is down: fail closed
+        assert len(server.requests) == 4 and server.requests[0]["json"]["max_tokens"] == 8
+        assert "a lighthouse at dusk" in server.requests[0]["json"]["messages"][1]["content"]
+        with pytest.raises(PolicyViolation):
+            policy.enforce({"prompt": "explicit sex with a 12 year old"})  # the rules refuse: judge not asked
+        assert len(server.requests) == 4
+    finally:
+        server.close()
+
+
+def test_a_judge_without_its_model_or_endpoint_fails_start_up():
+    from ourvidz_worker.app import make_policy
+
+    with pytest.raises(ConfigurationError, match="OURVIDZ_POLICY_JUDGE_MODEL"):
+        make_policy(make_settings(policy_semantic=False, policy_judge="local"))
+    with pytest.raises(ConfigurationError, match="OURVIDZ_POLICY_JUDGE_BASE_URL"):
+        make_policy(make_settings(policy_semantic=False, policy_judge="openai"))

@@ -12,11 +12,13 @@ from .accel import compile_cache_key, prepare, save_compile_cache
 from .callback import CallbackSender
 from .config import Settings
 from .enhance import build_enhancer
+from .enhance.llm import LocalLLMEnhancer, OpenAICompatibleEnhancer
 from .errors import ConfigurationError
 from .loras import LoraLibrary
 from .models import check_model_choice, load_model, silence_progress_bars
 from .pipeline import VideoGenerator
 from .policy import PromptPolicy
+from .policy.judge import JudgedPolicy, SafetyJudge
 from .request import TURBO_ADAPTER
 from .service import Worker
 from .storage import BucketRules, Storage
@@ -24,6 +26,8 @@ from .storage.local import LocalStorage
 from .warmup import warm_up
 
 log = logging.getLogger(__name__)
+
+JUDGE_MAX_TOKENS = 8  # a verdict is one word
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -38,6 +42,37 @@ def make_storage(settings: Settings) -> Storage:
             "no storage configured: set SUPABASE_URL and SUPABASE_SERVICE_KEY; local storage is for local runs only"
         )
     return LocalStorage(settings.output_dir, BucketRules.platform(settings.buckets))
+
+
+def make_policy(settings: Settings) -> PromptPolicy | JudgedPolicy:
+    """The content policy: rules and the semantic layer, and the safety judge when configured."""
+    policy = PromptPolicy(semantic=settings.policy_semantic)  # fails start-up if its models are missing
+    if settings.policy_judge == "off":
+        return policy
+    if settings.policy_judge == "local":
+        if settings.policy_judge_model is None:
+            raise ConfigurationError("OURVIDZ_POLICY_JUDGE=local needs OURVIDZ_POLICY_JUDGE_MODEL (the LLM's folder)")
+        backend = LocalLLMEnhancer.load(
+            settings.policy_judge_model,
+            device=settings.enhancer_device,
+            dtype=settings.enhancer_dtype,
+            max_new_tokens=JUDGE_MAX_TOKENS,
+            timeout=settings.policy_judge_timeout,
+        )
+    else:
+        if not settings.policy_judge_base_url or not settings.policy_judge_api_model:
+            raise ConfigurationError(
+                "OURVIDZ_POLICY_JUDGE=openai needs OURVIDZ_POLICY_JUDGE_BASE_URL and OURVIDZ_POLICY_JUDGE_API_MODEL"
+            )
+        backend = OpenAICompatibleEnhancer(
+            settings.policy_judge_base_url,
+            settings.policy_judge_api_model,
+            settings.policy_judge_api_key,
+            timeout=settings.policy_judge_timeout,
+            attempts=2,
+            max_tokens=JUDGE_MAX_TOKENS,
+        )
+    return JudgedPolicy(policy, SafetyJudge(backend))
 
 
 def make_callback(settings: Settings) -> CallbackSender | None:
@@ -73,7 +108,7 @@ def build_worker(settings: Settings) -> Worker:
     mark = lap("storage", started)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy") as pool:
         # The policy's word lists and embedding models load on the CPU while the video model loads.
-        policy_loading = pool.submit(_timed, PromptPolicy, semantic=settings.policy_semantic)
+        policy_loading = pool.submit(_timed, make_policy, settings)
         model = load_model(settings)
         mark = lap("model", mark)
         acceleration = prepare(model, settings)

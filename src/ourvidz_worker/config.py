@@ -170,6 +170,19 @@ class Settings(BaseSettings):
         description="Persistent compilation cache; default <volume>/torch-compile-cache when the volume is mounted.",
     )
 
+    policy_judge: Literal["off", "local", "openai"] = Field(
+        default="off",
+        description="An optional safety-judge LLM asked about every job the rules and the semantic layer allow:"
+        " 'local' (an instruction model folder in OURVIDZ_POLICY_JUDGE_MODEL, e.g. a Llama Guard-class model on the"
+        " volume) or 'openai' (an OpenAI-compatible endpoint). It fails closed: no clear ALLOW refuses the job."
+        " Its accuracy is not measured here.",
+    )
+    policy_judge_model: Path | None = Field(default=None, description="local: the judge LLM's folder.")
+    policy_judge_base_url: str | None = Field(default=None, description="openai: the judge endpoint's API root.")
+    policy_judge_api_model: str | None = Field(default=None, description="openai: the judge model's name.")
+    policy_judge_api_key: SecretStr | None = Field(default=None, description="openai: Bearer token; never logged.")
+    policy_judge_timeout: float = Field(default=10.0, gt=0.0, le=120.0, description="Seconds per judge verdict.")
+
     policy_semantic: bool = Field(
         default=True,
         description="Add the prompt policy's semantic layer (a small sentence-embedding model on the CPU)"

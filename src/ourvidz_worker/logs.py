@@ -20,7 +20,7 @@ from .config import Settings
 
 current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
-QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "sentence_transformers", "huggingface_hub", "diffusers", "peft")
+QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "huggingface_hub", "diffusers", "peft")
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged too.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "jobId"}
@@ -101,7 +101,12 @@ class LineFormatter(logging.Formatter):
 
 
 def secret_values(settings: Settings) -> list[str]:
-    secrets = [settings.supabase_service_key, settings.job_callback_secret, settings.enhancer_api_key]
+    secrets = [
+        settings.supabase_service_key,
+        settings.job_callback_secret,
+        settings.enhancer_api_key,
+        settings.policy_judge_api_key,
+    ]
     return [s.get_secret_value() for s in secrets if s is not None]
 
 

@@ -14,9 +14,9 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +37,12 @@ from .request import GenerationRequest
 from .storage import Storage, StoredObject
 
 log = logging.getLogger(__name__)
+
+
+class ContentPolicy(Protocol):
+    """What the worker needs of a content policy (PromptPolicy, or one with a safety judge)."""
+
+    def enforce(self, texts: Mapping[str, str | None]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class Worker:
         storage: Storage,
         callback: CallbackSender | None = None,
         enhancer: Enhancer | None = None,
-        policy: PromptPolicy | None = None,
+        policy: ContentPolicy | None = None,
         loras: LoraLibrary | None = None,
         startup: dict[str, float] | None = None,
     ) -> None:
