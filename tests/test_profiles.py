@@ -137,16 +137,13 @@ def test_missing_lora_file_fails_start_up(fresh_worker, tmp_path):
         fresh_worker.generator.load_adapter(TURBO_ADAPTER, tmp_path / "absent.safetensors")
 
 
-def test_prompt_embeddings_are_cached_and_identical(worker, tiny_model):
+def test_prompt_embeddings_are_cached_and_identical(fresh_worker):
     encoder_calls = []
-    hook = tiny_model.pipe.text_encoder.register_forward_hook(lambda *args: encoder_calls.append(1))
-    try:
-        worker.generator.clear_prompt_cache()
-        first = worker.run(make_job("video", negativePrompt="blurry, low quality"))
-        calls_first = len(encoder_calls)
-        second = worker.run(make_job("video", negativePrompt="blurry, low quality"))
-    finally:
-        hook.remove()
+    text_encoder = fresh_worker.generator.pipe.text_encoder  # its own model: the hook stays with it
+    text_encoder.register_forward_hook(lambda *args: encoder_calls.append(1))
+    first = fresh_worker.run(make_job("video", negativePrompt="blurry, low quality"))
+    calls_first = len(encoder_calls)
+    second = fresh_worker.run(make_job("video", negativePrompt="blurry, low quality"))
     assert calls_first == 2  # prompt and negative prompt
     assert len(encoder_calls) == calls_first  # both came from the cache the second time
     assert first["assets"][1]["sha256"] == second["assets"][1]["sha256"]  # same seed, same video
