@@ -146,7 +146,7 @@ def build_worker(settings: Settings) -> Worker:
     )
 
 
-def _timed(build, **kwargs):
+def _timed(build, *args, **kwargs):
     started = time.perf_counter()
-    built = build(**kwargs)
+    built = build(*args, **kwargs)
     return built, round(time.perf_counter() - started, 3)
