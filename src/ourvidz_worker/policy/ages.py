@@ -15,18 +15,25 @@ reads structure, not word lists alone:
   "8 класса", "kelas 6", "ม.2", "中2", "lớp 8", "8º ano", "2º de la ESO", "groep 8", "tingkatan 2");
 - birthdays with an ordinal under 18 ("10th birthday", "ika-10 kaarawan", "عيد ميلادها العاشر");
 - statements relative to the age of majority ("under 18", "not yet 18", "two years before she
-  turns 18", "not legal yet", "still two years until she is of age", "未満18", "아직 성인 ...").
+  turns 18", "not legal yet", "still two years until she is of age", "未満18", "아직 성인 ...");
+- birth years and school cohorts, read against the current year ("born in 2013", "rocznik 2012",
+  "2012년생", "2011年出生", "class of 2005" - an adult now -, "class of 2035" - at school now);
+- decades of life, always adult ("in their 30s", "thirtysomething", "trentenaire", "30代", "30대").
 
 The years of an ambiguous unit ("12 años", "12 tahun", "12 ปี") are not an age when the words
 around them make them a duration ("married 12 years", "hace 12 años", "12 years ago", "结婚12年").
 Numbers that are measurements (cm, kg, minutes, fps, %, sizes, rooms) are not read as ages.
 
 `AgeFinder.past_until(text)` finds where a text says "now" with an adult age after it ("when we
-were 16 ...; now we are 34"): minor ages before that point describe the past.
+were 16 ...; now we are 34"), "15 years later" or a class reunion: minor ages before that point
+describe the past. `AgeFinder.past_frame` tells whether words are told as the past in their clause
+("met back in high school", "as teens", "prom night decades ago"); `depicts_past` finds a flashback
+or a request to show the past, which turns both off.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -64,6 +71,7 @@ class AgeGrammar:
     arabic_ordinals: dict[str, int]
     bengali_class_words: dict[str, int]
     nonhuman: frozenset[str]
+    adult_decades: dict[str, int]
 
 
 def load_age_grammar() -> AgeGrammar:
@@ -80,6 +88,7 @@ def load_age_grammar() -> AgeGrammar:
         arabic_ordinals=table(raw["arabic_ordinals"]),
         bengali_class_words=table(raw["bengali_class_words"]),
         nonhuman=frozenset(raw["nonhuman"]),
+        adult_decades=table(raw.get("adult_decades", {})),
     )
 
 
@@ -96,8 +105,10 @@ def _alt(words: Iterable[str]) -> str:
 _L = r"[^\W\d_]"  # a letter
 _NB = r"(?<![^\W\d_])"  # no letter before
 _NA = r"(?![^\W\d_])"  # no letter after
-_D = r"(?<![\d#№])(?<!\d[.,:/])(\d{1,3})(?!\d|[.,:/]\d)"  # a whole number, not part of 1.5, 13:15, #16
-_D2 = r"(?<![\d#№])(?<!\d[.,:/])(\d{1,2})(?!\d|[.,:/]\d)"
+# A whole number, not part of 1.5, 13:15, #16, nor a leetspeak letter glued to a word ("int0", "w1th").
+_D = r"(?<![\d#№a-z@$€])(?<!\d[.,:/])(\d{1,3})(?!\d|[.,:/]\d)"
+_D2 = r"(?<![\d#№a-z@$€])(?<!\d[.,:/])(\d{1,2})(?!\d|[.,:/]\d)"
+_DN = r"(?<![\d#№])(?<!\d[.,:/])(\d{1,3})(?!\d|[.,:/]\d)"  # after an age noun, glued or not: "age12"
 
 # After a number: not an age, whatever comes before ("16 mm", "15 minutes", "size 12 jeans", "15%").
 _MEASURE = (
@@ -134,6 +145,7 @@ _STRONG_UNITS = {
     "el": r"χρονων|ετων",
     "cs": r"-?let(?:a|e|y|ou|eho|emu|ym|ého)\b|-?lete\w*|-?leta\w*",
     "arabizi": r"sana\b|sanawat|snin",
+    "es": r"pirulos|primaveras",
 }
 _AMBIGUOUS_UNITS = {
     "es": r"anos|ano|anitos",
@@ -185,6 +197,53 @@ _NOW = (
     r"|сейчас|теперь|тепер|зараз|нынче|simdi|artik|sekarang|kini|ngayon|bay\s+gio|gio|hien\s+tai|ตอนนี้|ปัจจุบัน"
     r"|今は|今|現在|现在|如今|이제|지금|अब|ab|এখন|الان|اليوم|حاليا|اکنون|اكنون|الان|most|acum|τωρα|עכשיו|sasa|ted"
 )
+# Markers after which the people of a text are adults, whatever came before: "15 years later", "decades
+# later", a class reunion. What precedes them is the past (like "now" with an adult age after it).
+_LATER = (
+    r"(?:(?:[5-9]|[1-9]\d)|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|many|several)[\s-]+years?\s+later"
+    r"|decades?\s+later|a\s+decade\s+later|years\s+later|all\s+grown\s+up|grown\s+up\s+now|now\s+grown"
+    r"|(?:\d+|twenty|ten|fifteen|thirty)[\s-]*years?\s+reunion|reunion|reunite[sd]?|reuniting"
+    r"|(?:\d+|muchos|veinte|diez)\s+anos\s+despues|decadas\s+despues|reencuentro|reencontro|(?:\d+)\s+anos\s+depois"
+    r"|(?:\d+|vingt|dix)\s+ans\s+plus\s+tard|retrouvailles|reunion\s+des\s+anciens|(?:\d+)\s+jahre\s+spater"
+    r"|klassentreffen|jubilaumstreffen|wiedersehen|(?:\d+)\s+anni\s+dopo|rimpatriata|cena\s+di\s+classe"
+    r"|(?:\d+)\s+jaar\s+later|reunie|(?:\d+)\s+lat\s+pozniej|zjazd\s+absolwentow|(?:\d+)\s+лет\s+спустя"
+    r"|встреча\s+выпускников|встреча\s+одноклассников|через\s+\d+\s+(?:лет|років)|(?:\d+)\s+років\s+потому"
+    r"|зустріч\s+(?:випускників|однокласників)|(?:\d+)\s+yil\s+sonra|mezunlar\s+bulusmasi|(?:\d+)\s+tahun\s+kemudian"
+    r"|reuni|(?:\d+)\s+taon\s+(?:ang\s+)?(?:lumipas|makalipas)|(?:\d+)\s+nam\s+sau|hop\s+lop|(?:\d+)\s+(?:saal|sal)\s+baad"
+    r"|\d+\s*年後|\d+\s*年后|同窓会|同学聚会|同學會|同学会|\d+\s*년\s*(?:후|뒤)|동창회|ปีต่อมา|งานเลี้ยงรุ่น|لقاء\s+دفعه"
+)
+# A youth word in a past frame: after one of these in its clause ("met back in high school", "as teens",
+# "former middle-school rivals", "souvenirs de colonie", "dulu ... SMA") ...
+_PAST_BEFORE_TERM = (
+    r"back\s+in|back\s+when|back\s+at|since|met\s+(?:back\s+)?(?:in|at|during)|knew\s+each\s+other\s+(?:in|at|from|since)"
+    r"|known\s+each\s+other\s+since|(?:sweethearts|friends|rivals|classmates|neighbou?rs|together|dated|dating)\s+(?:since|from|in|at|during)"
+    r"|former|ex|remember(?:ing|s|ed)?|recall(?:ing|s|ed)?|memories\s+of|reminisc\w*|nostalgi\w*|used\s+to"
+    r"|as\s+(?:a\s+|an\s+)?(?:teens?|teenagers?|kids?|children|students?|schoolkids|classmates|youngsters)"
+    r"|when\s+(?:i|we|she|he|they)\s+(?:was|were)|during\s+(?:our|their|her|his|my)|in\s+(?:our|their|her|his|my)"
+    r"|nos\s+conocimos\s+en|se\s+conocieron\s+en|desde|de\s+(?:adolescentes|ninos|ninas|chicos|chicas|jovenes|pequenos)|cuando\s+(?:eramos|eran|era)|recuerdan|recuerdos\s+de|antiguos?"
+    r"|nos\s+conhecemos|se\s+conheceram|namoramos|namoravam|quando\s+(?:eramos|eram|era)|lembram|lembrancas|antig[oa]s?"
+    r"|on\s+s'est\s+connus?|se\s+sont\s+connus|depuis|quand\s+(?:on\s+etait|nous\s+etions|ils\s+etaient)|souvenirs?|anciens?|anciennes?"
+    r"|damals|als\s+(?:wir|sie|er)|seit|ehemalige\w*|erinnerungen\s+an|erinnern\s+sich\s+an|wir\s+waren"
+    r"|ci\s+siamo\s+conosciuti|si\s+sono\s+conosciuti|quando\s+eravamo|ricordi|ricordano|kenden\s+elkaar|toen\s+we|vroeger"
+    r"|sinds|herinneringen|poznalismy\s+sie|poznali\s+sie|kiedy\s+bylismy|bylych|dawniej|wspomnienia"
+    r"|познакомились|дружили|когда\s+(?:мы|они)\s+были|бывш\w*|вспоминают|воспоминания|познайомилися|коли\s+(?:ми|вони)\s+були"
+    r"|колишн\w*|згадують|спогади|eski|eskiden|dulu|waktu|semasa|sejak|mantan|bekas|noong|dati|hoi|ngay\s+xua|tung|thoi"
+)
+# ... or before one of these after it ("prom night decades ago", "高校の同級生だった", "中学の思い出").
+_PAST_AFTER_TERM = (
+    r"ago|back\s+then|long\s+ago|de\s+hace|il\s+y\s+a|fa|geleden|temu|назад|тому|once|lalu|truoc|days|years"
+    r"|時代|の頃|の思い出|思い出|だった|的时候|的時候|那时|那時|时期|時期|以前|时|時|때|시절|이었던|였던|동창|동기|ครั้ง|สมัย"
+    r"|ke\s+dino|wale\s+din|থাকতে|के\s+दिनों"
+)
+# Words that ask to show the past, not to recall it: with them nothing is read as "only the past".
+_DEPICTED_PAST = (
+    r"flash[\s-]?backs?|memory\s+scene|scene\s+from\s+(?:her|his|their|my|our)\s+(?:childhood|youth|school\s+days)"
+    r"|(?:show|depict|portray|draw|film|recreat|re-?enact|reliv|imagin)\w*\s+(?:her|him|them|me|us|you)\s+(?:as|when|at|back)(?![^\W\d_])"
+    r"|as\s+(?:she|he|they)\s+(?:was|were)\s+then"
+    r"|retour\s+en\s+arriere|analepse|ruckblende|recuerdo\s+en\s+escena|escena\s+del\s+pasado|cena\s+do\s+passado"
+    r"|воспоминание\s+в\s+сцене|回想シーン|回想|回忆|回憶|회상|ย้อนอดีต|فلاش\s*باك|फ्लैशबैक|ফ্ল্যাশব্যাক"
+)
+_CLAUSE_END = re.compile(r"[,;.!?:。、，；！？\n]|\s[-–—]\s|\bthen\b|\bluego\b|\bdann\b|\bpuis\b")
 _NEGATION_BEFORE = (
     r"not|n't|never|yet|still|before|under|below|until|till|away\s+from|short\s+of|less\s+than|younger\s+than|almost"
     r"|nearly|won'?t\s+be|isn'?t|wasn'?t|no|todavia|aun|antes\s+de|menor\s+de|menos\s+de|casi|nao|ainda|nem|quase"
@@ -203,8 +262,9 @@ _NEGATION_AFTER = (
 # Negations in scripts written without spaces: no word boundary around them.
 _NEGATION_UNSPACED = r"ยังไม่|ไม่ถึง|ต่ำกว่า|เกือบ|まだ|未|还没|還沒|没|沒|不到|差|再等"
 _AGE_OF_MAJORITY = (
-    r"18|eighteen|dieciocho|dezoito|dix[\s-]?huit|diciotto|achtzehn|achttien|osiemnast\w*|восемнадцат\w*|вiсiмнадцят\w*"
+    r"18|eighteen|(?:ال)?ثامنه\s+عشر(?:ه)?|(?:ال)?ثامن\s+عشر|ثمانيه\s+عشر|ثماني\s+عشره|اتهاره\s+سال|dieciocho|dezoito|dix[\s-]?huit|diciotto|achtzehn|achttien|osiemnast\w*|восемнадцат\w*|вiсiмнадцят\w*"
     r"|вісімнадцят\w*|on\s+sekiz|delapan\s+belas|lapan\s+belas|labing[\s-]?walo|muoi\s+tam|สิบแปด|十八|열여덟|스무"
+    r"|legally\s+consent|legally\s+(?:an\s+)?adult|legal\s+to\s+consent"
     r"|legal|legal\s+age|the\s+age\s+of\s+consent|age\s+of\s+consent|consent\s+age|of\s+age|majorite\w*"
     r"|mayor\s+de\s+edad|mayoria\s+de\s+edad|maior\s+de\s+idade|maioridade|maggiorenne|maggiore\s+eta"
     r"|volljahrig\w*|meerderjarig\w*|pelnolet\w*|osiemnastk\w*|совершеннолет\w*|повнолітт\w*|повнолітн\w*|resit\w*"
@@ -220,8 +280,9 @@ _THAI_DURATION = re.compile(r"แต่งงาน|ที่แล้ว|ผ่
 class AgeFinder:
     """Finds stated ages, school levels and under-18 statements in a normalised text (see the module)."""
 
-    def __init__(self, grammar: AgeGrammar) -> None:
+    def __init__(self, grammar: AgeGrammar, *, year: int | None = None) -> None:
         self.grammar = grammar
+        self.year = year or datetime.date.today().year  # birth years and school cohorts are read against it
         self._number_words: dict[str, int] = {}
         self._patterns: list[tuple[re.Pattern[str], str, dict[str, int] | None]] = []
         all_tens = [w for words in grammar.tens.values() for w in words]
@@ -230,6 +291,7 @@ class AgeFinder:
         self._build_words()
         self._build_school()
         self._build_relative()
+        self._build_years()
         birthday = (
             r"birthday|bday|b-day|cumpleanos|cumple|aniversario|anniversaire|compleanno|geburtstag|verjaardag|urodziny"
             r"|urodzin|день\s+рождения|дня\s+рождения|день\s+народження|дня\s+народження|dogum\s+gunu\w*|ulang\s+tahun|ultah"
@@ -248,6 +310,14 @@ class AgeFinder:
             ]
         ]
         self._now = _compile(rf"{_NB}(?:{_NOW}){_NA}|今は|今|現在|现在|如今|이제|지금|ตอนนี้")
+        self._later = _compile(
+            rf"{_NB}(?:{_LATER}){_NA}|同窓会|同学聚会|同學會|同学会|동창회|งานเลี้ยงรุ่น|\d+\s*(?:年後|年后|년\s*후)"
+        )
+        self._depicted_past = _compile(rf"{_NB}(?:{_DEPICTED_PAST})|回想|回忆|回憶|회상|ย้อนอดีต")
+        self._past_before = _compile(rf"(?:^|[^\w'])(?:{_PAST_BEFORE_TERM})(?:[\s-]+\w+){{0,3}}[\s-]*$")
+        self._past_after = _compile(
+            rf"^[\s-]*(?:\w+[\s-]+){{0,3}}?(?:{_PAST_AFTER_TERM})(?![^\W\d_])|^\s*(?:の|的)?(?:{_PAST_AFTER_TERM})"
+        )
         self._bare_number = _compile(rf"(?<![\d.,:])(\d{{2,3}}){_NOT_MEASURE}(?![\d\w])")
 
     # ------------------------------------------------------------------ patterns
@@ -259,6 +329,7 @@ class AgeFinder:
         strong = "|".join(f"(?:{unit})" for unit in _STRONG_UNITS.values())
         # 1. A number before an age unit: "15 years old", "15yo", "13-jährige", "13 yaşında", "13歳", "13살".
         self._add(rf"{_D}\s*[-‐]?\s*(?:{strong})(?![a-z])")
+        self._add(rf"{_D2}(?:yrs?|yo)(?![a-z])")  # glued: "12yrs"
         # 2. An age noun before a number: "age: 15", "aged 12", "edad 14", "umur 13", "อายุ 13", "عمرها 13".
         nouns = (
             r"age|aged|ages|age\s+of|edad|idade|eta|alter|im\s+alter\s+von|leeftijd|wiek|wieku|возраст\w*|вік|віку"
@@ -267,7 +338,7 @@ class AgeFinder:
         )
         self._add(
             rf"(?:{_NB}(?:{nouns})|อายุ|年龄|年齡|年齢)\s*(?:[:=]|is|es|est|ist)?\s*(?:of|de|di|van|von|ke|ng|about|around|roughly|only|just)?"
-            rf"\s*{_D}{_NOT_MEASURE}"
+            rf"\s*{_DN}{_NOT_MEASURE}"
         )
         # 3. A person before a number: "girl, 15", "girl (16)", "girl of 13", "meisje van 13", "she is 12".
         people = (
@@ -277,9 +348,42 @@ class AgeFinder:
             r"|kiz|oglan|anak|budak|bocah|gadis|bata|batang|bata\s+na|be|be\s+gai|be\s+trai|co\s+be|ladki|ladka|लड़की|लड़का"
             r"|মেয়ে|ছেলে|بنت|ولد|طفل|طفله|دختر|پسر|personagem|personaje|personnage|personaggio|figur|personage|postac"
             r"|персонаж\w*|karakter|karakteri|watak|tokoh|nhan\s+vat|ตัวละคร|キャラ|角色|캐릭터|kid|kiddo|gamine|gamin"
+            r"|gurl|grl|gurlz|boi"
+        )
+        # Spouses and grown-ups: "Ehefrau 32", "karısı 29", "esposa de 30", "wife, 34" - an adult's age, or a
+        # child bride's. Only a number that closes the phrase or is followed by an age unit: "wife, 2 kids" is no age.
+        grownups = (
+            r"wife|husband|woman|man|lady|guy|milf|mom|mum|mother|dad|father|teacher|nurse|boss|neighbou?r|coworker"
+            r"|esposa|esposo|marido|mujer|hombre|senora|mulher|homem|femme|epouse|mari|homme|moglie|marito|donna|uomo"
+            r"|ehefrau|ehemann|frau|mann|vrouw|echtgenote|zona|maz|kobieta|mezczyzna|жена|муж|женщина|мужчина"
+            r"|дружина|чоловік|жінка|karisi|kocasi|kadin|istri|suami|isteri|wanita|pria|asawa"
+            r"|vo|chong|phu\s+nu|dan\s+ong|زوجته|زوجها|زوجه|امراه|رجل|पत्नी|पति|औरत|आदमी|biwi|aurat"
+            r"|স্ত্রী|স্বামী|মহিলা|ภรรยา|สามี|妻|夫|奥さん|老婆|老公|妻子|丈夫|아내|남편"
+        )
+        self._add(  # "mi esposa de 30 con falda", "una donna di 40": "de N" after a person is an age
+            rf"{_NB}(?:{grownups})\s+(?:de|di|van|da|do|of)\s+{_D2}{_NOT_MEASURE}"
+            r"(?!\s*(?:[^\W\d_]+s\b|[^\W\d_]+(?:en|os|as|er|ow|ów|ов|ей|ів|ler|lar|i|e)\b))"
         )
         self._add(
-            rf"{_NB}(?:{people})\s*(?:,|\(|:|-|–|—|of|de|di|van|von|da|do|du|bat|ben|na|ng)\s*{_D2}{_NOT_MEASURE}"
+            rf"{_NB}(?:{grownups})\s*(?:,|\(|:|of|de|di|van|von|da|do)?\s*{_D2}{_NOT_MEASURE}"
+            r"(?=\s*(?:[,.;:!?)]|$|years?\s+old|yo\b|y/o|anos\b|ans\b|jahre\b|anni\b|jaar\b|lat\b|лет|років|yas|tahun|tuoi|歳|岁|살))"
+            r"(?!\s*(?:,\s*)?(?:kids?|children|sons?|daughters?|hijos|filhos|enfants|kinder|figli|dzieci|детей|дітей|cocuk|anak))"
+        )
+        self._add(
+            rf"{_NB}(?:{people})\s*(?:,|\(|:|-|–|—|of|de|di|van|von|da|do|du|bat|ben|na|ng)\s*(?:[^\W\d_]+ly\s+|[^\W\d_]+mente\s+)?"
+            rf"{_D2}{_NOT_MEASURE}"
+        )
+        # "girl 12, nude", "gurl 12 sexxx": a person and a number after a space ("girl 2 girl" is not an age).
+        self._add(
+            rf"{_NB}(?:{people})\s+{_D2}{_NOT_MEASURE}(?![^\W\d_])"
+            r"(?!\s*(?:[-x/&+]|girls?\b|boys?\b|guys?\b|men\b|man\b|women\b|woman\b|on\b|of\b|in\s+a\s+row|times?\b"
+            r"|pack\b|[^\W\d_]+s\b|[^\W\d_]+(?:en|es|os|as|er|ow|ów|ов|ей|ів|ler|lar)\b))"
+        )
+        # "looks young but 25", "she looks 15 but is actually 22": the number after "but" is her age.
+        self._add(
+            rf"{_NB}(?:looks?|looking|appears?|seems?)\s+(?:\w+\s+){{0,2}}?(?:but|though|yet|pero|mas|mais|aber|ma|maar|ale|но|ama|tapi)"
+            rf"\s+(?:(?:is|she's|he's|actually|really|in\s+fact|en\s+realidad|eigentlich|in\s+realta)\s+)*{_D2}{_NOT_MEASURE}"
+            r"(?!\s*(?:[^\W\d_]+s)\b)"
         )
         copula = (
             r"is|'s|'m|am|'re|are|was|were|turned|turns|just\s+turned|is\s+only|is\s+just|only|is\s+canonically"
@@ -288,13 +392,32 @@ class AgeFinder:
         having = r"tiene|tiene\s+solo|tem|tem\s+so|ha|ha\s+solo|ha\s+appena|ей|ему|їй|йому|are"  # "she has 13 (years)"
         subjects = (
             r"she|he|i|who|we|oc|character|kid|child|girl|boy|daughter|son|ella|el|elle|il|lei|lui|sie|er|zij|hij"
-            rf"|ona|on|она|он|вона|він|dia|siya|ela|ele|personajul|postac|(?:{people})"
+            rf"|ona|on|она|он|вона|він|dia|siya|ela|ele|ze|personajul|postac|(?:{people})|(?:{grownups})"
         )
         self._add(
             rf"{_NB}(?:{subjects})(?:\s+\w+ly)?\s*(?:{copula})(?:\s+\w+ly)?\s+{_D2}{_NOT_MEASURE}"
             r"(?!\s*(?:years?|yrs?)\s+ago)"
         )
         self._add(rf"{_NB}(?:{subjects})\s+(?:{having})\s+{_D2}(?=\s*(?:[,.;!]|$|\w+mente\b|\w+ly\b|y\s|e\s|et\s))")
+        # Without a subject, or with it after the verb or at the end: "ей 13", "ist er 12", "ze 13 is",
+        # "que en el anime tiene 12", "who in canon is 13".
+        end = r"(?=\s*(?:[,.;:!?)]|$|(?:and|but|y|e|et|und|en|и|і|ve|dan|at|va)\s|(?:in|en|im|dans|nel|в|у)\s))"
+        self._add(
+            rf"{_NB}(?:ей|ему|їй|йому|мне|мені)\s+(?:уже\s+|всего\s+|только\s+|лишь\s+|вже\s+|лише\s+|тільки\s+)?{_D2}{end}"
+        )
+        self._add(
+            rf"{_NB}(?:ist|war|wird|is|was|wordt)\s+(?:er|sie|es|hij|zij|ze)\s+(?:(?:erst|nur|gerade|maar|pas|nog|net)\s+)?{_D2}{end}"
+        )
+        self._add(
+            rf"{_NB}(?:ze|zij|hij|het|sie|er)\s+(?:(?:maar|pas|nog|net|erst|nur)\s+)?{_D2}\s+(?:jaar\s+|jahre\s+)?(?:is|was|wordt|ist|war|wird){_NA}"
+        )
+        self._add(
+            rf"{_NB}(?:que|who|which|qui|che|der|die|который|которая|котрий|котра)\s+(?:\w+\s+){{0,4}}?"
+            rf"(?:tiene|tem|a|ha|hat|is|'s|es|est|e|ist|jest|—)\s+(?:(?:solo|so|seulement|only|just|nur|erst)\s+)?{_D2}{end}"
+        )
+        # "14-ish girl", "girl, 13ish": a rough age is an age.
+        self._add(rf"{_D2}\s*-?\s*ish(?![^\W\d_])(?=[\s,-]+(?:\w+[\s-]+)?(?:{people}){_NA})")
+        self._add(rf"{_NB}(?:{people})\s*[,(]?\s*(?:like\s+|about\s+|around\s+)?{_D2}\s*-?\s*ish(?![^\W\d_])")
         measures = (
             r"size|room|number|score|rating|price|page|chapter|episode|level|time|count|total|height|weight|length"
             r"|bust|waist|hips|shoe|cup|iq|fps|speed|temperature|resolution|budget"
@@ -320,6 +443,11 @@ class AgeFinder:
         self._add(rf"(?:בת|בן)\s*{_D2}")
         self._add(rf"{_NB}(?:wa\s+)?miaka\s+{_D2}")
         self._add(rf"{_NB}(?:mit|a|à|aos|aged|at\s+age|con)\s+{_D2}\s*(?:jahren|ans|anni|anos|años)\b")
+        # "at 14 she ...", "when at 15, we ...": an age told as a time of life.
+        self._add(
+            rf"(?:^|[,;.:]\s*|{_NB}(?:when|since|from|until|till|and|but|was|were)\s+)at\s+{_D2}(?!\s*(?:[:.]\d|am\b|pm\b|h\b|o'?clock))"
+            r"(?=\s*(?:,|;|$|she\b|he\b|i\b|we\b|they\b|her\b|his\b|my\b|our\b|their\b|you\b|years?\b))"
+        )
         # 7. The ambiguous units ("15 años", "15 tahun", "15 ปี"): an age unless a duration word is near.
         ambiguous = "|".join(f"(?:{unit})" for unit in _AMBIGUOUS_UNITS.values())
         self._ambiguous = _compile(rf"{_D}\s*[-‐]?\s*(?:{ambiguous})(?![a-z])")
@@ -354,6 +482,7 @@ class AgeFinder:
             "ko": r"살",
             "sv": _STRONG_UNITS["sv"] + r"|ar\b",
             "el": _STRONG_UNITS["el"] + r"|χρονια",
+            "ro": r"(?:de\s+)?ani",
         }
         for lang, table in self.grammar.units.items():
             units = strong_by_lang.get(lang)
@@ -380,6 +509,7 @@ class AgeFinder:
             "uk": r"річн\w*",
             "sv": r"arig\w*",
             "cs": r"let\w*",
+            "it": r"enn[ei]",
         }
         for lang, stems in self.grammar.compound_stems.items():
             self._add(rf"{_NB}({_alt(stems)})[\s-]?(?:{suffix[lang]})", "age", stems)
@@ -401,6 +531,11 @@ class AgeFinder:
             rf"{_NB}(?:year|yr|form|class|std|standard)\s*{d}\s+(?:pupils?|students?|girls?|boys?|kids?|child|children"
             rf"|schoolgirls?|schoolboys?|learners?|classmates?|class|at\s+school|in\s+school)",
             rf"{d}(?:st|nd|rd|th)\s*[-\s]?\s*(?:grade|graders?|class|std|standard|form)(?:rs?)?{_NA}",
+            rf"{_NB}(?:in|from|of|at)\s+(?:year|yr|grade|class|form|standard|std)\s*{d}{_NA}",
+            rf"{_NB}(?:grade|year|class|form)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven){_NA}",
+            # Youth sport by age: "under-12s team", "U14 girls", "sub-13", "U-15-Mannschaft".
+            rf"{_NB}(?:under|u|sub|unter)[\s-]?(?:1[0-7]|[5-9])s?[\s-]+(?:team|squad|side|girls?|boys?|players?|league|football|soccer"
+            rf"|match|tournament|cup|category|categoria|equipo|mannschaft|jugend|junioren|ploeg|druzyna|takim|tim|doi){_NA}",
             rf"{d}\s*[-\s]?\s*graders?{_NA}",
             rf"{_NB}(?:{en_ords})[\s-]*(?:grade|graders?)(?:rs?)?{_NA}",
             # Spanish/Portuguese: "2º de la ESO", "8º ano", "6o de primaria", "quinto de primaria".
@@ -409,6 +544,7 @@ class AgeFinder:
             rf"{d}\s*(?:º|o|ª|a)\s*(?:ano|serie)(?!s)(?:\s+(?:do|de)\s+(?:fundamental|ensino))?",
             rf"{_NB}(?:{ords})\s+(?:ano|serie|de\s+primaria|de\s+secundaria|de\s+la\s+eso|grado|curso)",
             # French: "en quatrième", "classe de troisième", "élève de sixième", "en 4e", "CM2".
+            rf"{_NB}(?:ce1|ce2|cm1|cm2)(?![^\W\d_])",
             rf"{_NB}(?:en|classe\s+de|eleve\s+de|eleves\s+de|de\s+la\s+classe\s+de)\s+(?:sixieme|cinquieme|quatrieme|troisieme|6e|5e|4e|3e|6eme|5eme|4eme|3eme|cm1|cm2|ce1|ce2|cp){_NA}",
             # Italian: "terza media", "di seconda media", "quinta elementare".
             rf"{_NB}(?:prima|seconda|terza|quarta|quinta)\s+(?:media|elementare|superiore|liceo){_NA}",
@@ -443,7 +579,7 @@ class AgeFinder:
             r"(?<![\uac00-\ud7a3])(?:초|중|고)\s*[1-6](?![0-9])",
             r"(?:초등학교|중학교)\s*[1-6]\s*학년",
             # Hindi/Bengali/Arabic/Swahili/Czech/Hungarian: "आठवीं कक्षा", "ক্লাস এইট", "الصف الثامن".
-            rf"(?:{hi_ords})\s*(?:कक्षा|क्लास|class)",
+            rf"(?:{hi_ords})\s*(?:कक्षा|क्लास|class|kaksha|kaksa)",
             rf"(?:कक्षा|क्लास)\s*{d}",
             rf"(?:ক্লাস|শ্রেণি|শ্রেণী)\s*(?:{d}|{_alt(self.grammar.bengali_class_words)})",
             rf"{d}\s*(?:ম|য়|র্থ|ষ্ঠ|তম)?\s*(?:শ্রেণি|শ্রেণী|ক্লাস)",
@@ -483,6 +619,15 @@ class AgeFinder:
             r"|(?<![^\W\d_])(?:all|both|consenting|only)\s+adults?(?![^\W\d_])|adults?\s+only|(?<![^\W\d_])all\s+of\s+age"
             r"|(?<![^\W\d_])(?:both|beide|ambos|ambas|entrambi|allebei|oboje|обоим|обом|keduanya|pareho|ca\s+hai|dono|all)"
             r"\s+(?:are\s+|sind\s+|de\s+|por\s+|po\s+|по\s+|ke\s+|over\s+|uber\s+)?(?:[2-9]\d|1[89])(?!\d)"
+            r"|(?<![^\W\d_])(?:two|three|both|the\s+two|dos|deux|zwei|due|twee|dwoje|двое|двоє|iki|dua|hai)\s+"
+            r"(?:[2-9]\d|1[89])[\s-]*(?:years?[\s-]*olds?|yos?|anos|ans|jahrige\w*|enni|jarigen|latkow|летних|річних|yasinda\w*|tahun|tuoi)"
+            r"|(?<![^\W\d_])(?:both|todos|ambos|ambas|tous|toutes|beide|alle|tutti|entrambi|allebei|oboje|оба|обе|обидва|обоє|обое|ikisi|keduanya|pareho|ca\s+hai)"
+            r"\s+(?:(?:are|son|sao|sont|sind|sono|zijn|sa|are)\s+)?(?:adults?|adultos|adultas|adultes|erwachsen\w*|adulti|volwassen\w*|dorosl\w*"
+            r"|взрослые|дорослі|yetiskin|dewasa|nasa\s+hustong\s+gulang|truong\s+thanh|mayores\s+de\s+edad|maiores\s+de\s+idade|majeurs?"
+            r"|volljahrig|maggiorenni|meerderjarig|pelnoletni\w*|совершеннолетние|повнолітні|resit)"
+            r"|(?:两人|兩人|我们|我們|他们|他們)都(?:已经|已經)?成年|(?:二人|ふたり|2人)とも成人|둘\s*다\s*성인|ทั้งคู่เป็นผู้ใหญ่|كلاهما\s+بالغ\w*"
+            r"|(?<![^\W\d_])(?:two|both)\s+(?:consenting\s+)?(?:adults?|grown[\s-]+ups?)|(?:dos|deux|zwei|due|twee|dwoje|двое|двоє|iki|dua)\s+"
+            r"(?:adultos|adultes|erwachsene|adulti|volwassenen|dorosłych|doroslych|взрослых|дорослих|yetiskin|orang\s+dewasa)"
         )
         # "she turns 18 next year", "will be 18 in two months", "cumple 18 el año que viene".
         self._turns_soon = _compile(
@@ -491,6 +636,134 @@ class AgeFinder:
             r"|nachstes|il\s+prossimo|no\s+proximo|ano\s+que\s+vem|dentro|en\s+\w+\s+(?:meses|anos))"
         )
         self._under_cjk = _compile(r"(1[0-8])\s*(?:歳|才|岁|歲|살|세)?\s*(?:未満|未满|以下|미만|이하)")
+
+    def _build_years(self) -> None:
+        # Birth years: "born in 2013", "nacida en 2012", "rocznik 2012", "2012년생", "2011年出生", "2010 doğumlu".
+        y = r"(?<![\d.,:/])((?:19|20)\d\d|25[0-9]\d)(?!\d|[.,:/]\d)"  # 25xx: Thai Buddhist-era years
+        before = (
+            r"born(?:\s+in)?|b\.|nacid[oa]s?\s+en(?:\s+el)?|nascid[oa]s?\s+em|nee?s?\s+en|nat[oa]\s+nel|geboren(?:\s+in)?"
+            r"|geb\.|jahrgang|rocznik|urodzon[aey]?\s+w|рожден[аы]?\s+в|родил(?:ся|ась)\s+в|народжен[аи]?\s+(?:у|в)"
+            r"|народил(?:ся|ася)\s+(?:у|в)|lahir(?:\s+(?:pada\s+)?tahun)?|kelahiran|ipinanganak\s+noong|sinh\s+nam"
+            r"|เกิดปี|เกิด\s*พ\.ศ\.|مواليد|من\s+مواليد|ولدت\s+(?:في\s+|عام\s+)|janam|জন্ম"
+        )
+        after = (
+            r"[\s-]*born|\s*(?:года|г\.)\s*(?:рождения|р\.)|\s*(?:року|р\.)\s*народження|\s*dogumlu|\s*年生まれ|\s*年?出生"
+            r"|\s*年生(?!活)|\s*년생|\s*년에\s*태어난|\s*সালে\s+জন্ম|\s*में\s+(?:पैदा|जन्म)|\s*(?:mein|me)\s+paida"
+        )
+        self._born = [_compile(rf"{_NB}(?:{before})\s*{y}"), _compile(rf"{y}(?:{after})")]
+        self._born_short = _compile(r"(?<![\d.,:/])(\d\d)\s*년생")  # Korean "12년생"
+        # School cohorts: "class of 2005", "promoción 2008", "turma de 2010", "2004 mezunu", "2006届", "angkatan 2010".
+        cohort_before = (
+            r"class\s+of|graduating\s+class\s+of|promocion(?:\s+de)?|promo(?:tion)?(?:\s+de)?|turma\s+de|klas\s+van"
+            r"|abiball|abitur|abi|abschlussjahrgang|jahrgang|absolwenci|matura|выпуск(?:а|ников)?|випуск(?:у|ників)?"
+            r"|دفعه|angkatan|batch|lichting|maturita"
+        )
+        self._cohort = [
+            _compile(rf"{_NB}(?:{cohort_before})\s*'?{y}"),
+            _compile(rf"{y}\s*(?:mezunu|mezunlari|届|學年|年卒|년\s*졸업|卒業生)"),
+        ]
+        # "in their 30s", "thirtysomething", "trentenaire", "30代", "30대", "30多岁", "dans la trentaine".
+        decades = _alt(self.grammar.adult_decades)
+        self._decades = [
+            (
+                _compile(
+                    rf"{_NB}in\s+(?:their|her|his|my|our|your|the)\s+(?:early\s+|mid\s*-?\s*|late\s+)?([2-9])0'?s{_NA}"
+                ),
+                10,
+            ),
+            (
+                _compile(
+                    rf"{_NB}in\s+(?:their|her|his|my|our|your|the)\s+(?:early\s+|mid\s*-?\s*|late\s+)?"
+                    rf"(twent|thirt|fort|fift|sixt|sevent|eight|ninet)ies{_NA}"
+                ),
+                0,
+            ),
+            (_compile(rf"{_NB}([2-9])0\s*-?\s*(?:somethings?|something|plus)(?![^\W\d_])"), 10),
+            (
+                _compile(
+                    r"(?<![\d.,])([2-9])0\s*(?:代|대|多岁|多歲|岁出头|歲出頭|'?lu\s+yas\w*|'?li\s+yas\w*|an\b|-an\b)"
+                ),
+                10,
+            ),
+            (_compile(rf"{_NB}(?:dans\s+la|la)\s+(vingt|trent|quarant|cinquant|soixant)aine{_NA}"), 0),
+            (
+                _compile(
+                    rf"{_NB}(?:in\s+den|mitte|ende|anfang)\s+(zwanzig|dreissig|dreißig|vierzig|funfzig|fünfzig)(?:er|ern){_NA}"
+                ),
+                0,
+            ),
+            (_compile(rf"{_NB}(?:sui|sulla|nei|negli)\s+(vent|trent|quarant|cinquant)(?:'?anni|ina){_NA}"), 0),
+            (_compile(rf"{_NB}(?:za|po)\s+(тридцать|сорок|пятьдесят|trzydziestce|czterdziestce|trzydziestk\w*)"), 0),
+        ]
+        self._decade_words = (
+            _compile(rf"{_NB}({decades})(?:e?s|i|as|os|en|n)?{_NA}|(アラサー|アラフォー|アラフィフ)")
+            if decades
+            else None
+        )
+
+    def _years(self, text: str) -> list[AgeMention]:
+        """Ages read from a birth year, a school cohort or a decade of life."""
+        found = []
+
+        def year_of(token: str) -> int:
+            value = int(token)
+            return value - 543 if value >= 2400 else value  # Thai Buddhist era
+
+        for pattern in self._born:
+            for m in pattern.finditer(text):
+                age = self.year - year_of(m.group(1))
+                if 0 <= age < 120:
+                    found.append(AgeMention(age, "age", m.start(), m.end()))
+        for m in self._born_short.finditer(text):
+            born = 2000 + int(m.group(1)) if int(m.group(1)) <= self.year % 100 else 1900 + int(m.group(1))
+            found.append(AgeMention(self.year - born, "age", m.start(), m.end()))
+        for pattern in self._cohort:
+            for m in pattern.finditer(text):
+                cohort = year_of(m.group(1))
+                if cohort < self.year:  # graduated: an adult now
+                    found.append(AgeMention(ADULT + self.year - cohort, "cohort", m.start(), m.end()))
+                elif cohort - self.year >= 5:  # graduating in five years or more: at school now
+                    found.append(AgeMention(BOUND, "school", m.start(), m.end()))
+        tens = {
+            "twent": 2,
+            "thirt": 3,
+            "fort": 4,
+            "fift": 5,
+            "sixt": 6,
+            "sevent": 7,
+            "eight": 8,
+            "ninet": 9,
+            "vingt": 2,
+            "trent": 3,
+            "quarant": 4,
+            "cinquant": 5,
+            "soixant": 6,
+            "zwanzig": 2,
+            "dreissig": 3,
+            "dreißig": 3,
+            "vierzig": 4,
+            "funfzig": 5,
+            "fünfzig": 5,
+            "vent": 2,
+            "тридцать": 3,
+            "сорок": 4,
+            "пятьдесят": 5,
+            "trzydziestce": 3,
+            "czterdziestce": 4,
+        }
+        for pattern, scale in self._decades:
+            for m in pattern.finditer(text):
+                token = m.group(1)
+                value = int(token) * scale if token.isdigit() else 10 * tens.get(token, tens.get(token[:12], 3))
+                if token.startswith("trzydziestk"):
+                    value = 30
+                found.append(AgeMention(value, "adult", m.start(), m.end()))
+        if self._decade_words is not None:
+            for m in self._decade_words.finditer(text):
+                word = m.group(1) or m.group(2)
+                value = self.grammar.adult_decades.get(word, 30)
+                found.append(AgeMention(value, "adult", m.start(), m.end()))
+        return found
 
     # ------------------------------------------------------------------ reading
 
@@ -514,6 +787,7 @@ class AgeFinder:
             found.append(AgeMention(BOUND, "school", m.start(), m.end()))
         found += self._birthdays(text)
         found += self._relative(text)
+        found += self._years(text)
         found += [AgeMention(ADULT, "adult", m.start(), m.end()) for m in self._adult_statement.finditer(text)]
         return sorted(found, key=lambda a: a.start)
 
@@ -525,14 +799,44 @@ class AgeFinder:
 
         "when we were 16 we were sweethearts; now we're 34": what precedes that "now" is the past.
         """
+        if self.depicts_past(text):
+            return 0
         last = 0
         for m in self._now.finditer(text):
             after = text[m.end() : m.end() + 40]
-            ages = [a for a in self.find(after) if a.kind == "age"]
+            ages = [a for a in self.find(after) if a.kind in ("age", "adult")]
             numbers = [int(n) for n in self._bare_number.findall(after[:16])]
             if any(a.value >= ADULT for a in ages) or any(ADULT <= n < 120 for n in numbers):
                 last = m.start()
+        # "15 years later", "decades later", a class reunion: the people are adults from there on.
+        for m in self._later.finditer(text):
+            last = max(last, m.start())
         return last
+
+    def depicts_past(self, text: str) -> bool:
+        """A flashback or a request to show the past ("flashback to when she was 12"): not a recollection."""
+        return bool(self._depicted_past.search(text))
+
+    def past_frame(self, text: str, start: int, end: int) -> bool:
+        """Whether the words at text[start:end] are told as the past within their clause.
+
+        "met back in high school", "as teens", "former middle-school rivals", "prom night decades ago",
+        "高校の同級生だった": the clause says when, not who the people are now. The caller decides whether
+        the job also says they are adults now.
+        """
+        if self.depicts_past(text):
+            return False
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+        next_end = _CLAUSE_END.search(text, end)
+        clause_end = next_end.start() if next_end else len(text)
+        return bool(self._past_before.search(text[clause_start:start]) or self._past_after.search(text[end:clause_end]))
+
+    @staticmethod
+    def clause(text: str, start: int, end: int) -> tuple[int, int]:
+        """The clause around text[start:end] (between commas, semicolons, sentence ends, dashes, "then")."""
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+        next_end = _CLAUSE_END.search(text, end)
+        return clause_start, next_end.start() if next_end else len(text)
 
     # ------------------------------------------------------------------ helpers
 

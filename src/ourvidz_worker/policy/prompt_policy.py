@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import PolicyViolation
 from .ages import AgeFinder, AgeMention, load_age_grammar
-from .normalise import INVISIBLE, normalise
+from .normalise import INVISIBLE, normalise, phonetic, unspaced
 from .rules import (
     RULE_CSAM_TERM,
     RULE_MINOR_AGE_SEXUAL,
@@ -16,6 +16,8 @@ from .rules import (
     RULE_REAL_PERSON_SEXUAL,
     RULE_SEMANTIC,
     RULE_YOUTH_CODED_SEXUAL,
+    FuzzyMatcher,
+    Segmenter,
     TermMatcher,
     read_terms,
 )
@@ -23,7 +25,10 @@ from .semantic import SemanticLayer, readable
 
 UNCHECKED_FIELDS = frozenset({"negativePrompt"})
 _RELATION_WINDOW = 25  # characters between a kin word and a peer word ("friends of my little sister")
+_SMALL_WINDOW = 3  # characters between a word for "little" and a kin word ("petite belle-fille", "ابنته الصغيرة")
 _SPACED_DIGITS = re.compile(r"(?<![\d.,:])(\d) (\d)(?![\d.,:])")
+_UNDERSCORED = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # "yyyeeears", "sooo": ages are also read with such runs collapsed
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,20 @@ class PromptPolicy:
         self.frames = TermMatcher(read_terms("adult_frames.txt"))
         self.kin = TermMatcher(read_terms("kin_terms.txt"))
         self.peers = TermMatcher(read_terms("peer_terms.txt"))
+        self.small = TermMatcher(read_terms("small_terms.txt"))
+        # The same lists read through `phonetic` ("secx", "nakkt", "쎅스"): sound-alike spellings.
+        self.sounds = {
+            name: TermMatcher(read_terms(f"{name}.txt"), fold=phonetic)
+            for name in ("csam_terms", "minor_terms", "youth_coded", "sexual_terms")
+        }
+        self.slips = FuzzyMatcher(read_terms("fuzzy_terms.txt"), fold=phonetic)
+        core = [
+            normalise(entry)
+            for name in ("csam_terms.txt", "minor_terms.txt", "youth_coded.txt", "sexual_terms.txt")
+            for entry in read_terms(name)
+            if not entry.startswith(("~", "=")) and " " not in entry and not entry.endswith("*")
+        ]
+        self.segmenter = Segmenter(core, [normalise(w) for w in read_terms("joining_words.txt")])
         self.ages = AgeFinder(load_age_grammar())
         del device  # the embedding layer runs on the CPU; kept for callers that pass it
         self.semantic = SemanticLayer() if semantic else None
@@ -103,33 +122,77 @@ class PromptPolicy:
 
     def signals(self, text: str) -> Signals:
         """What the rules see in one text (several normalised variants, merged)."""
-        variants = {normalise(text)}
+        main = normalise(text)
+        # (text, read for words only, already cleaned); more are added while reading.
+        variants: list[tuple[str, bool, bool]] = [(main, False, False)]
+        # "幼 女", "萝 莉": gaps between Han, kana, Thai; "초 딩 야 동": spaced-out Hangul, joined, or two by two.
+        for view in dict.fromkeys((unspaced(main), unspaced(main, pairs=True), normalise(text, hangul_pairs=True))):
+            if view != main:
+                variants.append((view, False, False))
+        if _UNDERSCORED.search(text):  # "ni_ña des_nuda": underscores inside words
+            variants.append((normalise(_UNDERSCORED.sub("", text)), False, False))
         if INVISIBLE.search(text):
-            variants.add(normalise(text, invisible=" "))  # a zero-width character may stand for a space
+            # A zero-width character may stand for a space ("sexy\u200bkid"); read only for words, since a
+            # space between digits or inside a word would invent ages ("2\u200b1" is not "2 1").
+            spaced = normalise(text, invisible=" ")
+            variants += [(v, True, False) for v in dict.fromkeys((spaced, unspaced(spaced))) if v != main]
         accented = self.benign.remove(normalise(text, keep_accents=True))
         found: dict[str, object] = {}
-        for plain in variants:
-            cleaned = self.benign.remove(plain)
-            if self.protective.search(cleaned):
+        seen = {v for v, _, _ in variants}
+        for plain, words_only, is_clean in variants:  # the list grows while it is read
+            cleaned = plain if is_clean else self.benign.remove(plain)
+            if not is_clean and self.protective.search(cleaned):
                 without = self.abuse.remove(cleaned)
                 if without != cleaned:
                     found["protective"] = True
                     cleaned = without
                     accented = self.abuse.remove(accented)
+            if not is_clean and not words_only:
+                # Words run together or spaced out letter by letter ("sexwithakid", "n u_d.i t_y"): split, joined.
+                glued = self.segmenter.view(readable(cleaned))
+                if glued != readable(cleaned) and glued not in seen:
+                    seen.add(glued)
+                    variants.append((glued, False, True))
+            if words_only:
+                terms = self._terms(cleaned, "")
+                found["csam"] = found.get("csam") or self.csam.search(cleaned)
+                found["minor"] = found.get("minor") or (terms.minor[0][2] if terms.minor else None)
+                found["sexual"] = found.get("sexual") or self.sexual.search(cleaned)
+                continue
+            folded = phonetic(cleaned)  # read even when unchanged: the entries are folded too ("nackt" -> "nakt")
+            sexual = self.sexual.spans(cleaned)
+            if folded:
+                sexual += self.sounds["sexual_terms"].spans(folded)
+            slips = self.slips.find(readable(cleaned))  # "childern", "nudty": one typing slip
+            sexual += [(start, end) for kind, start, end in slips if kind == "sexual"]
             # Ages are read in the text with leetspeak undone and spaced digits joined ("d3 1 2 4ns").
             mentions, minors = [], []
             past = 0
-            for view in {cleaned, _SPACED_DIGITS.sub(r"\1\2", readable(cleaned))}:
+            leet_read = _SPACED_DIGITS.sub(r"\1\2", readable(cleaned))
+            for view in {cleaned, leet_read, _REPEATS.sub(r"\1", leet_read)}:
                 cut = self.ages.past_until(view)
+                if sexual and all(start < cut for start, _ in sexual):
+                    cut = 0  # the sexual content is all told before the "now": it is the past's
                 past = max(past, cut)
                 found_here = self.ages.find(view)
                 mentions += found_here
                 minors += [a for a in found_here if a.minor and a.end > cut]
                 if cut and any(a.minor and a.end <= cut for a in found_here):
                     found["past"] = True
-            terms = self._terms(cleaned, accented)
+            terms = self._terms(cleaned, accented, folded)
+            terms.minor += [(end, start, cleaned[start:end]) for kind, start, end in slips if kind == "minor"]
             if past:
                 kept = _Found([t for t in terms.minor if t[0] > past], [t for t in terms.youth if t[0] > past])
+                if (kept.minor, kept.youth) != (terms.minor, terms.youth):
+                    found["past"] = True
+                terms = kept
+            # "a couple in their 30s who met back in high school": a youth word told as the past, in a clause
+            # without sexual content, in a job that says the people are adults now.
+            if past or any(a.kind in ("adult", "cohort") and a.value >= 18 for a in mentions):
+                kept = _Found(
+                    [t for t in terms.minor if not self._told_as_past(cleaned, t, sexual)],
+                    [t for t in terms.youth if not self._told_as_past(cleaned, t, sexual)],
+                )
                 if (kept.minor, kept.youth) != (terms.minor, terms.youth):
                     found["past"] = True
                 terms = kept
@@ -139,21 +202,38 @@ class PromptPolicy:
             found["endearment"] = found.get("endearment") or self.endearments.search(cleaned, accented)
             found["all_adults"] = found.get("all_adults") or any(a.kind == "adult" for a in mentions)
             found["adult_frame"] = found.get("adult_frame") or bool(self.frames.search(cleaned))
-            found["csam"] = found.get("csam") or self.csam.search(cleaned)
+            found["csam"] = (
+                found.get("csam")
+                or self.csam.search(cleaned)
+                or (self.sounds["csam_terms"].search(folded) if folded else None)
+                or next((cleaned[a:b] for kind, a, b in slips if kind == "csam"), None)
+            )
             found["minor"] = found.get("minor") or (terms.minor[0][2] if terms.minor else None)
             found["minor_age"] = found.get("minor_age") or bool(minors)
             found["adult_age"] = found.get("adult_age") or any(
-                a.kind in ("age", "adult") and a.value >= 18 for a in mentions
+                a.kind in ("age", "adult", "cohort") and a.value >= 18 for a in mentions
             )
             found["person"] = found.get("person") or self.people.search(cleaned)
-            found["sexual"] = found.get("sexual") or self.sexual.search(cleaned)
+            found["sexual"] = found.get("sexual") or ((cleaned[sexual[0][0] : sexual[0][1]] or "~") if sexual else None)
         return Signals(**found)  # type: ignore[arg-type]
 
-    def _terms(self, cleaned: str, accented: str) -> _Found:
+    def _told_as_past(self, text: str, term: tuple[int, int, str], sexual: list[tuple[int, int]]) -> bool:
+        end, start, _ = term
+        if not self.ages.past_frame(text, start, end):
+            return False
+        clause_start, clause_end = self.ages.clause(text, start, end)
+        return not any(s < clause_end and e > clause_start for s, e in sexual)
+
+    def _terms(self, cleaned: str, accented: str, folded: str = "") -> _Found:
         found = _Found()
         for matcher, bucket in ((self.minor, found.minor), (self.youth, found.youth)):
             for start, end in matcher.spans(cleaned, accented):
                 bucket.append((end, start, cleaned[start:end] or accented[start:end]))
+        if folded:  # sound-alike spellings; positions are those of the folded text, close to the original's
+            for name, bucket in (("minor_terms", found.minor), ("youth_coded", found.youth)):
+                for start, end in self.sounds[name].spans(folded):
+                    if not any(s < end and start < e for e, s, _ in bucket):
+                        bucket.append((end, start, folded[start:end]))
         # "my daughter's friends", "les copines de ma fille": a child of someone and peers, close together.
         kin = self.kin.spans(cleaned)
         for start, end in self.peers.spans(cleaned) if kin else ():
@@ -163,6 +243,14 @@ class PromptPolicy:
             ):
                 found.youth.append((end, start, cleaned[start:end]))
                 break
+        # "his little stepdaughter", "la petite belle-fille", "ابنته الصغيرة": a kin word said to be small.
+        for start, end in self.small.spans(cleaned) if kin else ():
+            for k_start, k_end in kin:
+                if 0 <= k_start - end <= _SMALL_WINDOW or 0 <= start - k_end <= _SMALL_WINDOW:
+                    found.youth.append((k_end, k_start, cleaned[k_start:k_end]))
+                    break
+        found.minor.sort()
+        found.youth.sort()
         return found
 
     # ------------------------------------------------------------------ decisions
