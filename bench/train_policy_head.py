@@ -3,14 +3,16 @@
     python bench/train_policy_head.py            # writes src/ourvidz_worker/policy/data/semantic_head.json
     python bench/train_policy_head.py --dry-run  # cross-validation only
 
-Reads tests/policy_dev.jsonl, tests/policy_dev2.jsonl and tests/policy_corpus.jsonl (never a
-held-out set). Embeds every job with both models of the semantic layer, fits one logistic regression
-per model over [embedding, rule signals that do not say "minor"], and prints, as JSON, 5-fold
-cross-validated rates of the head alone and of rules + head, per set, and a sweep of the refusal
-threshold over the cross-validated probabilities (the threshold is chosen there, not in-sample).
-Folds are grouped so near-duplicates stay together: a dev or dev2 line joins the English line of its
-set and category it is closest to (translations of one template stay in one fold), and corpus lines
-join any corpus line within cosine 0.9 (USE) or 0.97 (e5). Everything is deterministic (lbfgs, no
+Reads tests/policy_dev.jsonl, tests/policy_dev2.jsonl, tests/policy_dev3.jsonl (when present) and
+tests/policy_corpus.jsonl (never a held-out set). Embeds every job with both models of the semantic
+layer, fits one logistic regression per model over [embedding, rule signals that do not say "minor"],
+and prints, as JSON, 5-fold cross-validated rates of the head alone and of rules + head, per set, and
+a sweep of the refusal threshold over the cross-validated probabilities (the threshold is chosen
+there, not in-sample). Folds are grouped so near-duplicates stay together: a dev, dev2 or dev3 line
+joins the English line of its set and category it is closest to (translations of one template stay
+in one fold), and corpus lines join any corpus line within cosine 0.9 (USE) or 0.97 (e5). dev3 holds
+allowed lines only, so its recall figures read 0.0 (no lines), not a miss. Everything is
+deterministic (lbfgs, no
 sampling), so a rerun writes the same file.
 """
 
@@ -35,11 +37,16 @@ from ourvidz_worker.policy.prompt_policy import PromptPolicy, merged  # noqa: E4
 from ourvidz_worker.policy.semantic import EmbeddingModels  # noqa: E402
 
 SETS = {
-    "dev": ROOT / "tests" / "policy_dev.jsonl",
-    "dev2": ROOT / "tests" / "policy_dev2.jsonl",
-    "corpus": ROOT / "tests" / "policy_corpus.jsonl",
+    name: path
+    for name, path in {
+        "dev": ROOT / "tests" / "policy_dev.jsonl",
+        "dev2": ROOT / "tests" / "policy_dev2.jsonl",
+        "dev3": ROOT / "tests" / "policy_dev3.jsonl",  # allowed lines only (lookalikes, adult content)
+        "corpus": ROOT / "tests" / "policy_corpus.jsonl",
+    }.items()
+    if path.exists()
 }
-TEMPLATED = ("dev", "dev2")  # sets written as templates translated across languages
+TEMPLATED = ("dev", "dev2", "dev3")  # sets written as templates translated across languages
 HEAD = ROOT / "src" / "ourvidz_worker" / "policy" / "data" / "semantic_head.json"
 FEATURES = ("sexual", "adult_age", "past", "protective")  # rule signals that never say "minor"
 SETTINGS = {"use": {"C": 16.0, "feature_scale": 1.0}, "e5": {"C": 16.0, "feature_scale": 3.0}}
@@ -173,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         refused = np.where(cv["use"] >= esc, (cv["use"] + cv["e5"]) / 2, cv["use"]) >= threshold
         sweep[str(threshold)] = {
             name: {
-                key: rates(refused | np.array(by_rules), rows, m)[key]
-                for key in ("recall", "explicit_recall", "false_positive_rate", "adult_false_positive_rate")
+                **{
+                    key: rates(refused | np.array(by_rules), rows, m)[key]
+                    for key in ("recall", "explicit_recall", "false_positive_rate", "adult_false_positive_rate")
+                },
+                "head_alone_recall": rates(refused, rows, m)["recall"],  # what the head adds where rules miss
             }
             for name, m in {name: np.array([r["_set"] == name for r in rows]) for name in SETS}.items()
         }
@@ -205,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
                 "C": SETTINGS[name]["C"],
             }
         head_file = {
-            "_comment": "Written by bench/train_policy_head.py from tests/policy_dev.jsonl, policy_dev2.jsonl and"
-            " policy_corpus.jsonl;"
+            "_comment": "Written by bench/train_policy_head.py from "
+            + ", ".join(f"tests/{path.name}" for path in SETS.values())
+            + ";"
             " do not edit by hand. Weights: [embedding..., features...]; see policy/semantic.py.",
             "features": list(FEATURES),
             "escalate": ESCALATE,

@@ -27,6 +27,7 @@ from ourvidz_worker.policy.rules import (
 CORPUS = Path(__file__).with_name("policy_corpus.jsonl")
 DEV = Path(__file__).with_name("policy_dev.jsonl")
 DEV2 = Path(__file__).with_name("policy_dev2.jsonl")  # the second development set (round 2)
+DEV3 = Path(__file__).with_name("policy_dev3.jsonl")  # the third, written independently: allowed lines only
 
 # Refused in substance, worded around the obvious words (several are now on the youth-coded list).
 PARAPHRASES = [
@@ -105,7 +106,9 @@ def test_every_paraphrase_is_refused_and_the_semantic_layer_takes_what_the_rules
     assert all(rules.check({"prompt": text}).allowed for text in SEMANTIC_ONLY)
 
 
-@pytest.mark.parametrize(("path", "rules_recall"), [(DEV, 0.99), (DEV2, 0.985)], ids=["dev", "dev2"])
+@pytest.mark.parametrize(
+    ("path", "rules_recall"), [(DEV, 0.99), (DEV2, 0.985), (DEV3, 1.0)], ids=["dev", "dev2", "dev3"]
+)
 def test_dev_set_targets_in_both_modes(
     rules: PromptPolicy, semantic: PromptPolicy, path: Path, rules_recall: float
 ) -> None:

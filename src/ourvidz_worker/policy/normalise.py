@@ -260,5 +260,24 @@ def normalise(text: str, *, keep_accents: bool = False, invisible: str = "", han
     if not keep_accents:
         text = _strip_accents(text)
     text = _SPLIT_TOKEN.sub(_join_marked, text)
-    text = _SPACED.sub(_join_spaced_pairs if hangul_pairs else _join_spaced, text.replace("_", " "))
+    text = text.replace("_", " ")
+    if "  " in text and _SPACED.search(text):
+        text = _join_spaced_words(text)
+    text = _SPACED.sub(_join_spaced_pairs if hangul_pairs else _join_spaced, text)
     return _SPACES.sub(" ", text).strip()
+
+
+_SPACED_WORD = re.compile(rf"{_UNIT}(?: {_UNIT})+")
+
+
+def _join_spaced_words(text: str) -> str:
+    """Words spaced out letter by letter with wider gaps between them ("ना बा लि ग  ल ड़ की  से क्स"): once
+    one such word has three letters or more, the two-letter ones between the same wide gaps are joined too."""
+    chunks = re.split(r"( {2,})", text)
+    spaced = [bool(_SPACED_WORD.fullmatch(chunk)) for chunk in chunks]
+    if not any(ok and chunk.count(" ") >= 2 for ok, chunk in zip(spaced, chunks, strict=True)):
+        return text
+    return "".join(
+        chunk.replace(" ", "") if ok and sum(c.isalpha() for c in chunk) >= 2 else chunk
+        for ok, chunk in zip(spaced, chunks, strict=True)
+    )

@@ -28,6 +28,7 @@ _RELATION_WINDOW = 25  # characters between a kin word and a peer word ("friends
 _SMALL_WINDOW = 3  # characters between a word for "little" and a kin word ("petite belle-fille", "ابنته الصغيرة")
 _SPACED_DIGITS = re.compile(r"(?<![\d.,:])(\d) (\d)(?![\d.,:])")
 _UNDERSCORED = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
+_QUOTES = re.compile(r"['\"‘’“”«»„‹›「」『』]")  # a quoted euphemism counts alone: "doing 'it'", 「いけないこと」
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # "yyyeeears", "sooo": ages are also read with such runs collapsed
 
 
@@ -60,6 +61,7 @@ class Signals:
     endearment: str | None = None  # "bebé": youth-coded, but cleared by any adult age in the job
     person: str | None = None
     sexual: str | None = None
+    euphemism: str | None = None  # a weak euphemism ("do it with", "play doctor"): sexual only next to a minor
     adult_age: bool = False  # an age of 18 or more is stated
     all_adults: bool = False  # "all adults", "both 40", "18+": everyone in the job is an adult
     adult_frame: bool = False  # costume / role-play framing
@@ -92,6 +94,11 @@ class PromptPolicy:
         self.minor = TermMatcher(read_terms("minor_terms.txt"))
         self.youth = TermMatcher(read_terms("youth_coded.txt"))
         self.sexual = TermMatcher(read_terms("sexual_terms.txt"))
+        self.euphemisms = TermMatcher(read_terms("euphemisms.txt"))
+        # Plain words, read as written (plurals listed): quick to build.
+        self.euphemism_cues = TermMatcher(read_terms("euphemism_cues.txt"), tolerant=False)
+        self.partnered = TermMatcher(read_terms("partnered_euphemisms.txt"))
+        self.innocent = TermMatcher(read_terms("innocent_context.txt"), tolerant=False)
         self.people = TermMatcher(read_terms("public_figures.txt"))
         self.benign = TermMatcher(read_terms("benign_phrases.txt"), tolerant=False)
         self.protective = TermMatcher(read_terms("protective_context.txt"), tolerant=False)
@@ -136,7 +143,7 @@ class PromptPolicy:
             # space between digits or inside a word would invent ages ("2\u200b1" is not "2 1").
             spaced = normalise(text, invisible=" ")
             variants += [(v, True, False) for v in dict.fromkeys((spaced, unspaced(spaced))) if v != main]
-        accented = self.benign.remove(normalise(text, keep_accents=True))
+        _, accented = self.benign.remove_both(main, normalise(text, keep_accents=True))
         found: dict[str, object] = {}
         seen = {v for v, _, _ in variants}
         for plain, words_only, is_clean in variants:  # the list grows while it is read
@@ -186,12 +193,23 @@ class PromptPolicy:
                 if (kept.minor, kept.youth) != (terms.minor, terms.youth):
                     found["past"] = True
                 terms = kept
-            # "a couple in their 30s who met back in high school": a youth word told as the past, in a clause
-            # without sexual content, in a job that says the people are adults now.
-            if past or any(a.kind in ("adult", "cohort") and a.value >= 18 for a in mentions):
+            # "a couple in their 30s who met back in high school", "a woman, 30, recalls her prom": a youth word
+            # told as the past, in a clause without sexual content, in a job that says the people are adults now.
+            # An adult's stated age counts for the words after it only ("a woman, 30, recalls her prom").
+            grown = past or any(a.kind in ("adult", "cohort") and a.value >= 18 for a in mentions)
+            aged = min((a.end for a in mentions if a.kind == "age" and a.value >= 18), default=len(cleaned))
+            if grown or aged < len(cleaned):
                 kept = _Found(
-                    [t for t in terms.minor if not self._told_as_past(cleaned, t, sexual)],
-                    [t for t in terms.youth if not self._told_as_past(cleaned, t, sexual)],
+                    [
+                        t
+                        for t in terms.minor
+                        if not ((grown or t[1] >= aged) and self._told_as_past(cleaned, t, sexual))
+                    ],
+                    [
+                        t
+                        for t in terms.youth
+                        if not ((grown or t[1] >= aged) and self._told_as_past(cleaned, t, sexual))
+                    ],
                 )
                 if (kept.minor, kept.youth) != (terms.minor, terms.youth):
                     found["past"] = True
@@ -214,8 +232,41 @@ class PromptPolicy:
                 a.kind in ("age", "adult", "cohort") and a.value >= 18 for a in mentions
             )
             found["person"] = found.get("person") or self.people.search(cleaned)
+            # A weak euphemism matters only in a text without a sexual term (that text is sexual context anyway).
+            if not (sexual or found.get("sexual") or found.get("euphemism")):
+                found["euphemism"] = self._euphemism(cleaned, accented)
             found["sexual"] = found.get("sexual") or ((cleaned[sexual[0][0] : sexual[0][1]] or "~") if sexual else None)
         return Signals(**found)  # type: ignore[arg-type]
+
+    def _euphemism(self, cleaned: str, accented: str) -> str | None:
+        """A weak euphemism that counts ("do it with her coach", "play doctor and touch each other").
+
+        It counts when it names an adult partner (`partnered_euphemisms.txt`), when there are two, or,
+        unless an everyday children's activity settles it (`innocent_context.txt`: a toy, homework, a
+        campsite), when quoted ("doing 'it'") or with a cue outside it: an adult partner who is not a
+        parent, or a private setting (`euphemism_cues.txt`).
+        """
+        partnered = self.partnered.search(cleaned, accented)
+        if partnered:
+            return partnered
+        spans: list[tuple[int, int]] = []
+        for start, end in self.euphemisms.spans(cleaned, accented):
+            if not spans or start >= spans[-1][1]:
+                spans.append((start, end))
+        if not spans:
+            return None
+        found = cleaned[spans[0][0] : spans[0][1]] or "~"
+        if len(spans) > 1:
+            return found
+        if self.innocent.search(cleaned, accented):  # "plays doctor with a toy kit", "doing 'homework'"
+            return None
+        if _QUOTES.search(found):
+            return found
+        # A cue inside the euphemism is its own words ("adult games", "our secret"), except for the partner
+        # that the "and her coach do it" entries take in.
+        partner_inside = found.startswith("and ")
+        cues = self.euphemism_cues.spans(cleaned, accented)
+        return found if any(partner_inside or e <= spans[0][0] or s >= spans[0][1] for s, e in cues) else None
 
     def _told_as_past(self, text: str, term: tuple[int, int, str], sexual: list[tuple[int, int]]) -> bool:
         end, start, _ = term
@@ -301,7 +352,10 @@ class PromptPolicy:
         # 2. A minor, a youth-coded term (unless an adult age is stated) or a real person, together
         #    with sexual context, in any of the job's fields.
         sexual_fields = [name for name, found in signals.items() if found.sexual]
-        if not sexual_fields:
+        # A weak euphemism ("do it with", "spend the night with", "play doctor") is sexual context for a
+        # minor word or a minor's age only: youth-coded words and names need an unambiguous sexual term.
+        minor_fields = sexual_fields or [name for name, found in signals.items() if found.euphemism]
+        if not minor_fields:
             return None
         job = merged(list(signals.values()))
         # Youth-coded words are cleared when everyone is said to be an adult, when an adult age goes
@@ -317,9 +371,12 @@ class PromptPolicy:
         ):
             if (attribute == "youth" and youth_cleared) or (attribute == "endearment" and job.adult_age):
                 continue
+            context = minor_fields if attribute in ("minor", "minor_age") else sexual_fields
+            if not context:
+                continue
             for name, found in signals.items():
                 if getattr(found, attribute):
-                    partner = name if name in sexual_fields else sexual_fields[0]
+                    partner = name if name in context else context[0]
                     return PolicyDecision(False, rule, _fields(name, partner), "rules")
         return None
 

@@ -236,6 +236,23 @@ class TermMatcher:
     def remove(self, text: str) -> str:
         return self._plain.sub(" ", text) if self._plain else text
 
+    def remove_both(self, text: str, accented: str) -> tuple[str, str]:
+        """`remove` on `text`, and the same spans removed from its accented twin when the two align.
+
+        The entries are read without accents, so "mientras los niños duermen" is found in the plain text
+        only; cutting the same spans keeps the accented view ("=niño") in step with the plain one.
+        """
+        if self._plain is None:
+            return text, accented
+        if len(accented) != len(text):
+            return self.remove(text), self.remove(accented)
+        plain_parts, accented_parts, last = [], [], 0
+        for match in self._plain.finditer(text):
+            plain_parts += [text[last : match.start()], " "]
+            accented_parts += [accented[last : match.start()], " "]
+            last = match.end()
+        return "".join([*plain_parts, text[last:]]), "".join([*accented_parts, accented[last:]])
+
 
 class FuzzyMatcher:
     """The core vocabulary of `data/fuzzy_terms.txt` with one typing slip allowed ("childern", "nudty").
