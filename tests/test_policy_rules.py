@@ -505,3 +505,20 @@ def test_typing_slips_and_run_together_words(rules: PromptPolicy) -> None:
     assert not rules.slips.find("pretend parties cluster")  # real words one slip away are listed as "not"
     assert rules.segmenter.split("sexwithakid") == ["sex", "with", "a", "kid"]
     assert rules.segmenter.view("between unisex connus") == "between unisex connus"
+
+
+# --------------------------------------------------------------------------- the term matcher
+
+
+def test_wide_marks_match_as_written_and_c1_controls_stand_for_nothing() -> None:
+    # "€" and "•" are read as C1 controls inside the matcher (fast to compile); the text's own C1
+    # controls must not take their place, and what is found is reported as the user wrote it.
+    from ourvidz_worker.policy.rules import TermMatcher
+
+    matcher = TermMatcher(["sex tape", "nude"])
+    assert matcher.search("a s€x tape") == "s€x tape"
+    assert matcher.search("n•u•d•e pics") == "n•u•d•e"
+    assert matcher.search("s\x80x tape") is None
+    assert matcher.search("n\x81u\x81d\x81e") is None
+    assert matcher.spans("a s€x tape") == [(2, 10)]
+    assert matcher.remove("a s€x tape, “quoted”") == "a  , “quoted”"

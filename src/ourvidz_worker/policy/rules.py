@@ -167,6 +167,18 @@ def read_terms(name: str) -> list[str]:
     return entries
 
 
+# Python's regex compiler builds a 64K-entry table for every character class holding a character
+# beyond Latin-1 ("€" in [e3€], "•" among the marks between letters), and the term lists make tens
+# of thousands of such classes: seconds of start-up. Matchers read these few characters as C1
+# controls instead (and any C1 control of the text as U+FFFD), one for one, so positions and
+# decisions are unchanged.
+_WIDE_MARKS = "€•“”„"
+_NARROW_PATTERN = str.maketrans({ch: chr(0x80 + i) for i, ch in enumerate(_WIDE_MARKS)})
+_NARROW_TEXT = str.maketrans(
+    {ch: chr(0x80 + i) for i, ch in enumerate(_WIDE_MARKS)} | {chr(0x80 + i): "\ufffd" for i in range(len(_WIDE_MARKS))}
+)
+
+
 class TermMatcher:
     """Finds any entry of a word list in normalised text, tolerating leetspeak and repetition.
 
@@ -209,15 +221,15 @@ class TermMatcher:
         parts = [f"{_NOT_LETTER_BEFORE}(?:{words}){_NOT_LETTER_AFTER}"] if words else []
         parts += [cjk] if cjk else []
         parts += [f"(?:{pattern_form(p)})" for p in patterns]
-        return re.compile("|".join(parts))
+        return re.compile("|".join(parts).translate(_NARROW_PATTERN))
 
     def search(self, plain: str, accented: str = "") -> str | None:
         """The first matching text (for tests and debugging; never log it), or None."""
         for pattern, text in ((self._plain, plain), (self._accented, accented)):
             if pattern is None or not text:
                 continue
-            for match in pattern.finditer(text):
-                found = match.group()
+            for match in pattern.finditer(text.translate(_NARROW_TEXT)):
+                found = text[match.start() : match.end()]
                 if _meaningful(found) and not _inside_word(text, *match.span()):  # "1011" is not "loli"
                     return found
         return None
@@ -229,12 +241,14 @@ class TermMatcher:
             if pattern is None or not text:
                 continue
             found += [
-                m.span() for m in pattern.finditer(text) if _meaningful(m.group()) and not _inside_word(text, *m.span())
+                m.span()
+                for m in pattern.finditer(text.translate(_NARROW_TEXT))
+                if _meaningful(text[m.start() : m.end()]) and not _inside_word(text, *m.span())
             ]
         return sorted(found)
 
     def remove(self, text: str) -> str:
-        return self._plain.sub(" ", text) if self._plain else text
+        return self.remove_both(text, text)[0]
 
     def remove_both(self, text: str, accented: str) -> tuple[str, str]:
         """`remove` on `text`, and the same spans removed from its accented twin when the two align.
@@ -247,7 +261,7 @@ class TermMatcher:
         if len(accented) != len(text):
             return self.remove(text), self.remove(accented)
         plain_parts, accented_parts, last = [], [], 0
-        for match in self._plain.finditer(text):
+        for match in self._plain.finditer(text.translate(_NARROW_TEXT)):
             plain_parts += [text[last : match.start()], " "]
             accented_parts += [accented[last : match.start()], " "]
             last = match.end()
