@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -172,3 +174,15 @@ def test_schema_describes_the_platform_fields():
         "errorMessage",
         "enhancedPrompt",
     }
+
+
+TORCH_FREE_MODULES = ["contract", "schema", "planning", "request", "memory", "layout", "errors", "config"]
+
+
+@pytest.mark.parametrize("module", TORCH_FREE_MODULES)
+def test_the_contract_and_planning_import_no_torch(module: str) -> None:
+    """The edge functions' schema, the job contract and planning load without the GPU stack."""
+    heavy = ("torch", "diffusers", "transformers")
+    code = f"import sys, ourvidz_worker.{module}; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"ourvidz_worker.{module} imports {out.stdout.strip()}"
