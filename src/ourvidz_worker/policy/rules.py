@@ -202,8 +202,8 @@ class TermMatcher:
                     accented.add(normalise(entry[1:], keep_accents=True))
             elif fold is None:
                 plain.add(normalise(entry))
-            elif _FOLDABLE.search(normalise(entry)) and " " not in normalise(entry):
-                plain.add(fold(normalise(entry)))  # single words only; other scripts read the same folded or not
+            elif _FOLDABLE.search(word := normalise(entry)) and " " not in word:
+                plain.add(fold(word))  # single words only; other scripts read the same folded or not
         self._plain = self._compile(plain, tolerant, patterns)
         self._accented = self._compile(accented, tolerant)
 
@@ -361,15 +361,7 @@ class Segmenter:
 
     def split(self, token: str) -> list[str] | None:
         """The fewest known words that make up `token`, or None."""
-        best: list[list[str] | None] = [[]] + [None] * len(token)
-        for end in range(1, len(token) + 1):
-            for start in range(max(0, end - self.longest), end):
-                head = best[start]
-                if head is not None and self._known(token[start:end]):
-                    candidate = [*head, token[start:end]]
-                    if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
-                        best[end] = candidate
-        return best[-1]
+        return _fewest_words(token, self._known, self.longest)
 
     def _known(self, piece: str) -> bool:
         return piece in self.words or (piece.endswith("s") and (piece[:-1] in self.core or piece[:-2] in self.core))
@@ -408,13 +400,18 @@ class Segmenter:
         return self._OTHER_TOKEN.sub(split_other, self._TOKEN.sub(split, text))
 
     def _split_other(self, token: str) -> list[str] | None:
-        """`token` (not Latin) as two or more listed words, or None: "طفلهعاريه" -> "طفله عاريه"."""
-        best: list[list[str] | None] = [[]] + [None] * len(token)
-        for end in range(1, len(token) + 1):
-            for start in range(max(0, end - self.other_longest), end):
-                head = best[start]
-                if head is not None and token[start:end] in self.other:
-                    candidate = [*head, token[start:end]]
-                    if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
-                        best[end] = candidate
-        return best[-1]
+        """`token` (not Latin) as listed words, or None: "طفلهعاريه" -> "طفله عاريه"."""
+        return _fewest_words(token, self.other.__contains__, self.other_longest)
+
+
+def _fewest_words(token: str, known: Callable[[str], bool], longest: int) -> list[str] | None:
+    """The fewest pieces, each `known` and at most `longest` long, that make up `token`, or None."""
+    best: list[list[str] | None] = [[]] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(max(0, end - longest), end):
+            head = best[start]
+            if head is not None and known(token[start:end]):
+                candidate = [*head, token[start:end]]
+                if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = candidate
+    return best[-1]
