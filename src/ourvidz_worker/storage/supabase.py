@@ -128,10 +128,11 @@ class SupabaseStorage:
             if info.public:
                 log.warning("bucket %s is public; its objects are readable without a signed URL", name)
             rules[name] = BucketRule(info.file_size_limit or None, tuple(info.allowed_mime_types or ()))
-        problems = BucketRules(rules).problems(self.buckets, WRITTEN_TYPES)
+        server_rules = BucketRules(rules)
+        problems = server_rules.problems(self.buckets, WRITTEN_TYPES)
         if problems:
             raise ConfigurationError("Supabase storage cannot take the worker's files: " + "; ".join(problems))
-        self.rules = BucketRules(rules)
+        self.rules = server_rules
         seen = {name: {"maxBytes": rule.max_bytes, "mimeTypes": list(rule.mime_types)} for name, rule in rules.items()}
         log.info("storage buckets checked", extra={"buckets": seen})
 
