@@ -12,6 +12,7 @@ import pytest
 from conftest import make_settings
 from ourvidz_worker.app import build_worker, make_callback, make_storage
 from ourvidz_worker.errors import ConfigurationError, ModelLoadError
+from ourvidz_worker.policy import PromptPolicy
 from ourvidz_worker.storage.local import LocalStorage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +76,7 @@ def test_a_configured_safety_judge_is_asked_about_what_the_fast_layers_allow(tmp
             policy_judge_api_model="guard",
             policy_judge_timeout=30.0,
         )
-        policy = make_policy(settings)
+        policy = make_policy(settings, PromptPolicy(semantic=False))
         server.replies += [(200, completion("ALLOW"), 0), (200, completion("REFUSE"), 0), (500, {}, 0), (500, {}, 0)]
         policy.enforce({"prompt": "a lighthouse at dusk"})  # the judge allows
         with pytest.raises(PolicyViolation):
@@ -94,7 +95,8 @@ def test_a_configured_safety_judge_is_asked_about_what_the_fast_layers_allow(tmp
 def test_a_judge_without_its_model_or_endpoint_fails_start_up():
     from ourvidz_worker.app import make_policy
 
+    rules = PromptPolicy(semantic=False)
     with pytest.raises(ConfigurationError, match="OURVIDZ_POLICY_JUDGE_MODEL"):
-        make_policy(make_settings(policy_semantic=False, policy_judge="local"))
+        make_policy(make_settings(policy_semantic=False, policy_judge="local"), rules)
     with pytest.raises(ConfigurationError, match="OURVIDZ_POLICY_JUDGE_BASE_URL"):
-        make_policy(make_settings(policy_semantic=False, policy_judge="openai"))
+        make_policy(make_settings(policy_semantic=False, policy_judge="openai"), rules)

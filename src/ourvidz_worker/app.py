@@ -44,9 +44,8 @@ def make_storage(settings: Settings) -> Storage:
     return LocalStorage(settings.output_dir, BucketRules.platform(settings.buckets))
 
 
-def make_policy(settings: Settings) -> PromptPolicy | JudgedPolicy:
-    """The content policy: rules and the semantic layer, and the safety judge when configured."""
-    policy = PromptPolicy(semantic=settings.policy_semantic)  # fails start-up if its models are missing
+def make_policy(settings: Settings, policy: PromptPolicy) -> PromptPolicy | JudgedPolicy:
+    """The content policy: the rules and semantic layer (`policy`), and the safety judge when configured."""
     if settings.policy_judge == "off":
         return policy
     if settings.policy_judge == "local":
@@ -108,12 +107,12 @@ def build_worker(settings: Settings) -> Worker:
     mark = lap("storage", started)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy") as pool:
         # The policy's word lists and embedding models load on the CPU while the video model loads.
-        policy_loading = pool.submit(_timed, make_policy, settings)
+        policy_loading = pool.submit(_timed, PromptPolicy, semantic=settings.policy_semantic)
         model = load_model(settings)
         mark = lap("model", mark)
         acceleration = prepare(model, settings)
         mark = lap("prepare", mark)
-        policy, stages["policy"] = policy_loading.result()  # fails start-up if its models are missing
+        fast_policy, stages["policy"] = policy_loading.result()  # fails start-up if its models are missing
         mark = time.perf_counter()
     generator = VideoGenerator(
         model,
@@ -131,7 +130,9 @@ def build_worker(settings: Settings) -> Worker:
         mark = lap("warmup", mark)
     # After the video model, so it gets GPU memory first; a broken configuration fails start-up.
     enhancer = build_enhancer(settings)
-    lap("enhancer", mark)
+    mark = lap("enhancer", mark)
+    policy = make_policy(settings, fast_policy)  # a local judge LLM is placed after the video model too
+    lap("judge", mark)
     stages["total"] = round(time.perf_counter() - started, 3)
     log.info("worker ready", extra={"startup": stages})
     return Worker(
